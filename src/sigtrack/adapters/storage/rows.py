@@ -1,0 +1,81 @@
+"""Signals to table rows and back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping
+
+from sigtrack.core.candles import Timeframe
+from sigtrack.core.signals import (
+    Closing,
+    ExitReason,
+    Result,
+    Side,
+    Signal,
+    SignalRecord,
+    Status,
+)
+from sigtrack.services.ports import NewSignal
+
+
+def signal_row(signal_id: str, item: NewSignal, now: datetime) -> dict[str, Any]:
+    s, closing = item.signal, item.closing
+    return {
+        "signal_id": signal_id,
+        "user_id": s.user_id,
+        "symbol": s.symbol,
+        "side": s.side.value,
+        "timeframe": s.timeframe.value,
+        "entry": s.entry,
+        "targets": list(s.targets),
+        "sl": s.stop,
+        "confidence": s.confidence,
+        "reasons": list(s.reasons),
+        "tags": list(s.tags),
+        "strategy": s.strategy,
+        "source": s.source,
+        "exchange": s.exchange,
+        "market": s.market,
+        "created_at": s.created_at,
+        "recorded_at": now,
+        "status": (Status.CLOSED if closing else Status.ACTIVE).value,
+        "result": closing.result.value if closing else None,
+        "exit_reason": closing.exit_reason.value if closing else None,
+        "pnl_pct": closing.pnl_pct if closing else None,
+        "closed_at": closing.closed_at if closing else None,
+    }
+
+
+def record_from_row(row: RowMapping, receivers: Sequence[int]) -> SignalRecord:
+    signal = Signal(
+        signal_id=row["signal_id"],
+        symbol=row["symbol"],
+        side=Side(row["side"]),
+        timeframe=Timeframe(row["timeframe"]),
+        entry=row["entry"],
+        targets=tuple(row["targets"]),
+        stop=row["sl"],
+        created_at=row["created_at"],
+        confidence=row["confidence"],
+        reasons=tuple(row["reasons"]),
+        tags=tuple(row["tags"]),
+        strategy=row["strategy"],
+        source=row["source"],
+        receivers=tuple(receivers),
+        exchange=row["exchange"],
+        market=row["market"],
+    )
+    closing = None
+    if row["status"] == Status.CLOSED:
+        closing = Closing(
+            result=Result(row["result"]),
+            exit_reason=ExitReason(row["exit_reason"]),
+            closed_at=row["closed_at"],
+            pnl_pct=row["pnl_pct"],
+        )
+    return SignalRecord(
+        signal_id=row["signal_id"], signal=signal, status=Status(row["status"]), closing=closing
+    )

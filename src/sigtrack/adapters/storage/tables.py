@@ -1,0 +1,96 @@
+"""The schema as SQLAlchemy Core tables (the migrations in `migrations/` create it)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from sigtrack.adapters.storage.types import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BigInteger ids are plain INTEGER on SQLite so that they alias the rowid.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+signals = Table(
+    "signals",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("signal_id", String(128), nullable=False, unique=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("symbol", String(20), nullable=False),
+    Column("side", String(5), nullable=False),
+    Column("timeframe", String(4), nullable=False),
+    Column("entry", Double, nullable=False),
+    Column("targets", JSON, nullable=False),
+    Column("sl", Double, nullable=False),
+    Column("confidence", Double),
+    Column("reasons", JSON, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("strategy", String(64), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("market", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("result", String(10)),
+    Column("exit_reason", String(12)),
+    Column("pnl_pct", Double),
+    Column("closed_at", UtcDateTime),
+    # winrate(days) reads only this index: a cohort scan with no table lookups.
+    Index(None, "created_at", "status", "result", "pnl_pct"),
+    Index(None, "status", "symbol"),
+)
+
+signal_events = Table(
+    "signal_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("signal_pk", Id, ForeignKey("signals.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("note", Text),
+    Column("data", JSON, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("signal_pk", Id, ForeignKey("signals.id"), primary_key=True),
+    Column("user_id", BigInteger, primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+activity = Table(
+    "activity",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("username", String(64)),
+    Column("command", String(64), nullable=False),
+    Column("symbol", String(32)),
+    Column("timeframe", String(16)),
+    # Set for imported lines so that importing the same file twice adds nothing.
+    Column("dedupe_key", String(64), unique=True),
+)

@@ -1,0 +1,172 @@
+"""Typed settings, read once from `SIGTRACK_*` variables and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sigtrack.core.errors import InvalidInput
+from sigtrack.core.signals import DEFAULT_TAG_RULES, SignalDefaults
+from sigtrack.core.texts import Lang, parse_lang
+
+DEFAULT_DATA_DIR = Path("signal_logs")
+CONFIG_FILE = Path("sigtrack.toml")
+_PASSWORD_RE = re.compile(r"(://[^:/@]+:)[^@]+@")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything configurable. Build with `load_settings()`; adapters get only their fields."""
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""  # empty: SQLite file in data_dir
+    display_tz: str = "Asia/Jakarta"
+    lang: Lang = Lang.ID
+    strategy: str = "default"
+    source: str = "autosignal"
+    exchange: str = "binance"
+    market: str = "usdm"
+    tag_rules: tuple[tuple[str, str], ...] = DEFAULT_TAG_RULES
+    sqlite_busy_timeout_s: float = 10.0
+    sqlite_synchronous: str = "NORMAL"
+    admin_ids: tuple[int, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        parse_zone(self.display_tz, "display_tz")
+        object.__setattr__(self, "lang", parse_lang(self.lang))
+
+    def __repr__(self) -> str:
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["database_url"] = mask_url(self.database_url)
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'sigtrack.db'}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.display_tz)
+
+    @property
+    def signal_defaults(self) -> SignalDefaults:
+        return SignalDefaults(
+            strategy=self.strategy, source=self.source, exchange=self.exchange,
+            market=self.market, tag_rules=self.tag_rules,
+        )  # fmt: skip
+
+
+def parse_zone(name: str, field: str = "tz") -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(field, f"must be an IANA zone like Asia/Jakarta (got {name!r})") from None
+
+
+def mask_url(url: str) -> str:
+    """`postgresql://user:secret@host/db` → `postgresql://user:***@host/db`."""
+    return _PASSWORD_RE.sub(r"\1***@", url)
+
+
+_ENV = {
+    "SIGTRACK_DATA_DIR": "data_dir",
+    "SIGTRACK_DATABASE_URL": "database_url",
+    "SIGTRACK_TZ": "display_tz",
+    "SIGTRACK_LANG": "lang",
+    "SIGTRACK_STRATEGY": "strategy",
+    "SIGTRACK_SOURCE": "source",
+    "SIGTRACK_EXCHANGE": "exchange",
+    "SIGTRACK_MARKET": "market",
+    "SIGTRACK_TAGS": "tag_rules",
+    "SIGTRACK_SQLITE_BUSY_TIMEOUT_S": "sqlite_busy_timeout_s",
+    "SIGTRACK_SQLITE_SYNCHRONOUS": "sqlite_synchronous",
+}
+
+
+def _parse_tag_rules(value: object) -> tuple[tuple[str, str], ...]:
+    """`{"demand": "demand_zone"}` (TOML) or `demand=demand_zone,supply=supply_zone` (env)."""
+    if isinstance(value, Mapping):
+        pairs = [(str(k), str(v)) for k, v in value.items()]
+    else:
+        pairs = []
+        for part in str(value).split(","):
+            if not part.strip():
+                continue
+            needle, sep, tag = part.partition("=")
+            if not sep or not needle.strip() or not tag.strip():
+                raise InvalidInput("tags", f"must look like needle=tag,needle=tag (got {value!r})")
+            pairs.append((needle.strip(), tag.strip()))
+    return tuple(pairs)
+
+
+def _parse_admin_ids(env: Mapping[str, str]) -> tuple[int, ...]:
+    """The old bot's variables: ADMIN_IDS="1,2" and ADMIN1 … ADMIN9."""
+    raw = [p for p in re.split(r"[,\s]+", env.get("ADMIN_IDS", "")) if p]
+    raw += [env[f"ADMIN{i}"].strip() for i in range(1, 10) if env.get(f"ADMIN{i}", "").strip()]
+    ids = []
+    for value in raw:
+        try:
+            ids.append(int(value))
+        except ValueError:
+            raise InvalidInput("ADMIN_IDS", f"must hold Telegram user ids (got {value!r})") from None
+    return tuple(dict.fromkeys(ids))
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name == "data_dir":
+        return Path(str(value)).expanduser()
+    if name == "tag_rules":
+        return _parse_tag_rules(value)
+    if name == "sqlite_busy_timeout_s":
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(name, f"must be a number of seconds (got {value!r})") from None
+    return str(value)
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, config_file: Path | None = None, **overrides: Any
+) -> Settings:
+    """Settings from, in rising order: defaults, the TOML file, the environment, overrides.
+
+    The TOML file is `SIGTRACK_CONFIG`, else `./sigtrack.toml` when it exists.
+    """
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    path = config_file or (Path(env["SIGTRACK_CONFIG"]) if env.get("SIGTRACK_CONFIG") else None)
+    if path is None and CONFIG_FILE.is_file():
+        path = CONFIG_FILE
+    if path is not None:
+        values |= _read_toml(path)
+    for variable, name in _ENV.items():
+        if env.get(variable, "").strip():
+            values[name] = _coerce(name, env[variable].strip())
+    values["admin_ids"] = _parse_admin_ids(env) or values.get("admin_ids", ())
+    values |= {k: _coerce(k, v) for k, v in overrides.items() if v is not None}
+    return Settings(**values)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput("SIGTRACK_CONFIG", f"no such file (got {str(path)!r})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput("SIGTRACK_CONFIG", f"{path}: {exc}") from None
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(data) - known - {"tags"})
+    if unknown:
+        raise InvalidInput(unknown[0], f"{path}: not a setting (known: {sorted(known)})")
+    values = {k: _coerce(k, v) for k, v in data.items() if k not in {"tags", "admin_ids"}}
+    if "tags" in data:
+        values["tag_rules"] = _parse_tag_rules(data["tags"])
+    if "admin_ids" in data:
+        values["admin_ids"] = tuple(int(v) for v in data["admin_ids"])
+    return values

@@ -1,0 +1,66 @@
+"""The one exception tree of sigtrack.
+
+    SigtrackError
+    ├── InvalidInput (ValueError)            bad input: names the field and the value
+    │   └── InvalidSignal                    a signal that breaks a rule of DESIGN §3
+    ├── SignalNotFound (LookupError)         no signal with that id
+    ├── StateConflict                        the request contradicts what is stored
+    │   ├── SignalAlreadyClosed              closing / cancelling a closed signal
+    │   └── SignalIdConflict                 a caller-supplied id reused for other content
+    └── StorageError                         the database failed or is unreachable
+
+The CLI, the bot and the HTTP API each translate these in exactly one place.
+"""
+
+from __future__ import annotations
+
+
+class SigtrackError(Exception):
+    """Base of every error sigtrack raises on purpose."""
+
+
+class InvalidInput(SigtrackError, ValueError):
+    """Input that breaks a rule; the message names the field and the value."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class InvalidSignal(InvalidInput):
+    """A signal that breaks a rule of the signal model."""
+
+
+class SignalNotFound(SigtrackError, LookupError):
+    def __init__(self, signal_id: str) -> None:
+        self.signal_id = signal_id
+        super().__init__(f"signal_id: no signal with id {signal_id!r}")
+
+    def __str__(self) -> str:  # LookupError would quote the whole message
+        return str(self.args[0])
+
+
+class StateConflict(SigtrackError):
+    """The request contradicts what is already stored."""
+
+
+class SignalAlreadyClosed(StateConflict):
+    def __init__(self, signal_id: str, result: str) -> None:
+        self.signal_id = signal_id
+        self.result = result
+        super().__init__(
+            f"signal {signal_id!r} is already closed as {result}; "
+            "pass override=True (CLI: --override) to correct it"
+        )
+
+
+class SignalIdConflict(StateConflict):
+    def __init__(self, signal_id: str, detail: str) -> None:
+        self.signal_id = signal_id
+        super().__init__(
+            f"signal_id: {signal_id!r} is already tracked with different content ({detail})"
+        )
+
+
+class StorageError(SigtrackError):
+    """The database failed or could not be reached."""

@@ -1,0 +1,158 @@
+"""Turn the dicts bots already build (and JSON lines) into a `Signal`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+from sigtrack.core.errors import InvalidSignal
+from sigtrack.core.signals import (
+    MAX_TARGETS,
+    Signal,
+    SignalDefaults,
+    derive_tags,
+    to_number,
+)
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "side": ("side", "signal_type", "direction", "type"),
+    "entry": ("entry", "entry_price"),
+    "stop": ("sl", "stop", "stop_loss"),
+    "created_at": ("created_at", "timestamp", "time"),
+}
+KNOWN_KEYS = frozenset(
+    {
+        "symbol", "timeframe", "price", "targets", "confidence", "reasons", "tags", "strategy",
+        "source", "receivers", "signal_id", "exchange", "market", "user_id",
+        *(name for names in _ALIASES.values() for name in names),
+        *(f"tp{i}" for i in range(1, MAX_TARGETS + 1)),
+    }
+)  # fmt: skip
+
+
+def _first(data: Mapping[str, object], names: Iterable[str]) -> tuple[str, object] | None:
+    for name in names:
+        if name in data and data[name] is not None:
+            return name, data[name]
+    return None
+
+
+def parse_datetime(value: object, field: str, naive_tz: object = None) -> datetime:
+    """ISO-8601 text, unix seconds or a datetime → aware UTC datetime.
+
+    A naive value is read in `naive_tz` (a tzinfo) when given, and refused otherwise.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        moment = datetime.fromtimestamp(to_number(value, field), UTC)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            raise InvalidSignal(field, f"must be an ISO-8601 time (got {value!r})") from None
+    else:
+        raise InvalidSignal(field, f"must be an ISO-8601 time (got {value!r})")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        if naive_tz is None:
+            raise InvalidSignal(
+                field, f"must carry a time zone, e.g. 2026-01-05T10:00:00+07:00 (got {value!r})"
+            )
+        moment = moment.replace(tzinfo=naive_tz)  # type: ignore[arg-type]
+    return moment.astimezone(UTC)
+
+
+def _targets(data: Mapping[str, object]) -> tuple[object, ...]:
+    if data.get("targets") is not None:
+        raw = data["targets"]
+        if not isinstance(raw, list | tuple):
+            raise InvalidSignal("targets", f"must be a list of prices (got {raw!r})")
+        return tuple(raw)
+    levels: list[object] = []
+    for i in range(1, MAX_TARGETS + 1):
+        value = data.get(f"tp{i}")
+        # The old bot passed `sig.get("tp2", 0)`: 0 or null means "no such target".
+        if value is None or (i > 1 and value in (0, 0.0, "0", "")):
+            break
+        levels.append(value)
+    if not levels:
+        raise InvalidSignal("tp1", f"is required (got {data.get('tp1')!r})")
+    return tuple(levels)
+
+
+def _text_list(value: object, field: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    raise InvalidSignal(field, f"must be a list of texts (got {value!r})")
+
+
+def _receivers(value: object) -> tuple[object, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(part for part in value.replace(" ", "").split(",") if part)
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return (value,)
+
+
+def signal_from_mapping(
+    data: Mapping[str, object],
+    *,
+    defaults: SignalDefaults = SignalDefaults(),
+    created_at: datetime | None = None,
+    receivers: Iterable[object] | None = None,
+    strict: bool = False,
+    naive_tz: object = None,
+) -> Signal:
+    """Build a Signal from a bot's dict (`entry_price`, `tp1`, `tp2`, `sl`, `side` …).
+
+    `created_at` and `receivers` given here win over the dict. With `strict`, unknown
+    keys are refused (for files, where a typo must not vanish silently).
+    """
+    if not isinstance(data, Mapping):
+        raise InvalidSignal("signal", f"must be a mapping of fields (got {type(data).__name__})")
+    if strict:
+        unknown = sorted(set(data) - KNOWN_KEYS)
+        if unknown:
+            raise InvalidSignal(unknown[0], f"is not a signal field (got keys {unknown})")
+    side = _first(data, _ALIASES["side"])
+    entry = _first(data, _ALIASES["entry"]) or _first(data, ("price",))
+    stop = _first(data, _ALIASES["stop"])
+    if created_at is None:
+        found = _first(data, _ALIASES["created_at"])
+        if found is None:
+            raise InvalidSignal("created_at", "is required")
+        created_at = parse_datetime(found[1], found[0], naive_tz)
+    reasons = _text_list(data.get("reasons"), "reasons")
+    explicit_tags = _text_list(data.get("tags"), "tags")
+    all_receivers = _receivers(data.get("receivers")) if receivers is None else tuple(receivers)
+    if not all_receivers and data.get("user_id") not in (None, 0, "0"):
+        all_receivers = (data["user_id"],)
+    return Signal(
+        symbol=data.get("symbol"),  # type: ignore[arg-type]  # checked by Signal
+        side=side[1] if side else None,  # type: ignore[arg-type]
+        timeframe=data.get("timeframe"),  # type: ignore[arg-type]
+        entry=entry[1] if entry else None,  # type: ignore[arg-type]
+        targets=_targets(data),  # type: ignore[arg-type]
+        stop=stop[1] if stop else None,  # type: ignore[arg-type]
+        created_at=created_at,
+        confidence=data.get("confidence"),  # type: ignore[arg-type]
+        reasons=reasons,
+        tags=tuple(dict.fromkeys((*derive_tags(_strings(reasons), defaults.tag_rules), *explicit_tags))),
+        strategy=str(data.get("strategy") or defaults.strategy),
+        source=str(data.get("source") or defaults.source),
+        receivers=all_receivers,  # type: ignore[arg-type]
+        exchange=str(data.get("exchange") or defaults.exchange),
+        market=str(data.get("market") or defaults.market),
+        signal_id=data.get("signal_id"),  # type: ignore[arg-type]
+    )
+
+
+def _strings(values: Iterable[object]) -> list[str]:
+    return [v for v in values if isinstance(v, str)]

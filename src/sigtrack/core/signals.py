@@ -1,0 +1,388 @@
+"""The signal: its fields, its validation, its tags and its id scheme (DESIGN §3)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sigtrack.core.candles import Timeframe, parse_timeframe
+from sigtrack.core.errors import InvalidSignal
+
+MAX_TARGETS = 10
+MAX_REASONS = 50
+MAX_REASON_LEN = 500
+MAX_NAME_LEN = 64
+MAX_RECEIVERS = 100_000
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+_SYMBOL_RE = re.compile(r"[A-Z0-9]{2,20}")
+_SIGNAL_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}")
+_NAME_RE = re.compile(r"[\w.\-:/ ]{1,64}")
+
+
+class Side(StrEnum):
+    LONG = "LONG"
+    SHORT = "SHORT"
+
+
+class Status(StrEnum):
+    ACTIVE = "ACTIVE"
+    CLOSED = "CLOSED"
+
+
+class Result(StrEnum):
+    WIN = "WIN"
+    LOSS = "LOSS"
+    EXPIRED = "EXPIRED"
+    BREAKEVEN = "BREAKEVEN"
+    CANCELLED = "CANCELLED"
+
+
+class ExitReason(StrEnum):
+    TP1 = "TP1"
+    TP2 = "TP2"
+    TP3 = "TP3"
+    TP4 = "TP4"
+    TP5 = "TP5"
+    TP6 = "TP6"
+    TP7 = "TP7"
+    TP8 = "TP8"
+    TP9 = "TP9"
+    TP10 = "TP10"
+    TP1_BE = "TP1_BE"
+    TP1_EXPIRED = "TP1_EXPIRED"
+    SL = "SL"
+    TIMEOUT = "TIMEOUT"
+    MANUAL = "MANUAL"
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    TP_HIT = "tp_hit"
+    CLOSED = "closed"
+    OVERRIDE = "override"
+    CANCELLED = "cancelled"
+
+
+_SIDE_ALIASES = {"LONG": Side.LONG, "BUY": Side.LONG, "SHORT": Side.SHORT, "SELL": Side.SHORT}
+MANUAL_RESULTS = (Result.WIN, Result.LOSS, Result.BREAKEVEN)
+
+
+def parse_side(value: object, field: str = "side") -> Side:
+    if isinstance(value, str) and value.strip().upper() in _SIDE_ALIASES:
+        return _SIDE_ALIASES[value.strip().upper()]
+    raise InvalidSignal(field, f"must be LONG or SHORT (BUY / SELL accepted) (got {value!r})")
+
+
+def parse_result(value: object, field: str = "result") -> Result:
+    if isinstance(value, str):
+        try:
+            return Result(value.strip().upper())
+        except ValueError:
+            pass
+    known = ", ".join(r.value.lower() for r in Result)
+    raise InvalidSignal(field, f"must be one of {known} (got {value!r})")
+
+
+def normalize_symbol(value: object, field: str = "symbol") -> str:
+    """`BTC/USDT`, `btcusdt`, `BTC/USDT:USDT`, `BTC-USDT` → `BTCUSDT`."""
+    if not isinstance(value, str):
+        raise InvalidSignal(field, f"must be a text like BTCUSDT (got {value!r})")
+    text = value.strip().upper().split(":", 1)[0]
+    for sep in ("/", "-", "_"):
+        text = text.replace(sep, "")
+    if not _SYMBOL_RE.fullmatch(text):
+        raise InvalidSignal(field, f"must be 2–20 letters or digits like BTCUSDT (got {value!r})")
+    return text
+
+
+def to_price(value: object, field: str) -> float:
+    """A finite positive number; bools, text and NaN are refused with the field named."""
+    number = to_number(value, field)
+    if not number > 0:
+        raise InvalidSignal(field, f"must be greater than 0 (got {value!r})")
+    return number
+
+
+def to_number(value: object, field: str) -> float:
+    if isinstance(value, bool) or value is None:
+        raise InvalidSignal(field, f"must be a number (got {value!r})")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidSignal(field, f"must be a number (got {value!r})") from None
+    if not math.isfinite(number):
+        raise InvalidSignal(field, f"must be a finite number (got {value!r})")
+    return number
+
+
+def check_signal_id(value: object, field: str = "signal_id") -> str:
+    if not isinstance(value, str) or not _SIGNAL_ID_RE.fullmatch(value):
+        raise InvalidSignal(
+            field, f"must be 1–128 letters, digits or _.:- starting with one (got {value!r})"
+        )
+    return value
+
+
+def _check_name(value: str, field: str) -> str:
+    if not isinstance(value, str) or not _NAME_RE.fullmatch(value):
+        raise InvalidSignal(
+            field, f"must be 1–{MAX_NAME_LEN} letters, digits, spaces or _.-:/ (got {value!r})"
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signal:
+    """One trading signal as the bot sent it. Invariants are checked on creation."""
+
+    symbol: str  # "BTCUSDT"
+    side: Side
+    timeframe: Timeframe
+    entry: float
+    targets: tuple[float, ...]  # tp1, tp2, … nearest first
+    stop: float
+    created_at: datetime  # aware; stored as UTC
+    confidence: float | None = None  # 0–100
+    reasons: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    strategy: str = "default"
+    source: str = "autosignal"
+    receivers: tuple[int, ...] = ()
+    exchange: str = "binance"
+    market: str = "usdm"
+    signal_id: str | None = None  # caller-supplied id; None means "derive one"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "symbol", normalize_symbol(self.symbol))
+        object.__setattr__(self, "side", parse_side(self.side))
+        object.__setattr__(self, "timeframe", parse_timeframe(self.timeframe))
+        self._check_prices()
+        self._check_time()
+        self._check_texts()
+        if self.confidence is not None:
+            confidence = to_number(self.confidence, "confidence")
+            if not 0 <= confidence <= 100:
+                raise InvalidSignal("confidence", f"must be between 0 and 100 (got {confidence!r})")
+            object.__setattr__(self, "confidence", confidence)
+        if self.signal_id is not None:
+            check_signal_id(self.signal_id)
+        object.__setattr__(self, "receivers", _check_receivers(self.receivers))
+
+    def _check_prices(self) -> None:
+        entry = to_price(self.entry, "entry")
+        stop = to_price(self.stop, "sl")
+        if not 1 <= len(self.targets) <= MAX_TARGETS:
+            raise InvalidSignal(
+                "targets", f"must hold 1 to {MAX_TARGETS} levels (got {len(self.targets)})"
+            )
+        targets = tuple(to_price(t, f"tp{i}") for i, t in enumerate(self.targets, start=1))
+        sign = 1 if self.side is Side.LONG else -1
+        above, below = ("above", "below") if sign == 1 else ("below", "above")
+        if not sign * (entry - stop) > 0:
+            raise InvalidSignal(
+                "sl", f"must be {below} entry for {self.side} (got sl={stop} vs entry={entry})"
+            )
+        previous, previous_name = entry, "entry"
+        for i, level in enumerate(targets, start=1):
+            if not sign * (level - previous) > 0:
+                raise InvalidSignal(
+                    f"tp{i}",
+                    f"must be {above} {previous_name} for {self.side} "
+                    f"(got tp{i}={level} vs {previous_name}={previous})",
+                )
+            previous, previous_name = level, f"tp{i}"
+        object.__setattr__(self, "entry", entry)
+        object.__setattr__(self, "stop", stop)
+        object.__setattr__(self, "targets", targets)
+
+    def _check_time(self) -> None:
+        created = self.created_at
+        if not isinstance(created, datetime):
+            raise InvalidSignal("created_at", f"must be a datetime (got {created!r})")
+        if created.tzinfo is None or created.utcoffset() is None:
+            raise InvalidSignal(
+                "created_at", f"must carry a time zone (got naive {created.isoformat()})"
+            )
+        object.__setattr__(self, "created_at", created.astimezone(UTC))
+
+    def _check_texts(self) -> None:
+        reasons = tuple(self.reasons)
+        if len(reasons) > MAX_REASONS:
+            raise InvalidSignal("reasons", f"at most {MAX_REASONS} (got {len(reasons)})")
+        for i, reason in enumerate(reasons):
+            if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON_LEN:
+                raise InvalidSignal(
+                    f"reasons[{i}]", f"must be a text of 1–{MAX_REASON_LEN} characters (got {reason!r})"
+                )
+        object.__setattr__(self, "reasons", tuple(r.strip() for r in reasons))
+        object.__setattr__(self, "tags", tuple(_check_name(t, "tags") for t in self.tags))
+        _check_name(self.strategy, "strategy")
+        _check_name(self.source, "source")
+        _check_name(self.exchange, "exchange")
+        _check_name(self.market, "market")
+
+    @property
+    def tp1(self) -> float:
+        return self.targets[0]
+
+    @property
+    def tp2(self) -> float | None:
+        return self.targets[1] if len(self.targets) > 1 else None
+
+    @property
+    def risk_pct(self) -> float:
+        """Initial risk in % of entry: |entry − sl| / entry × 100."""
+        return abs(self.entry - self.stop) / self.entry * 100
+
+    @property
+    def user_id(self) -> int:
+        """The representative user of the old id scheme: the first receiver, or 0."""
+        return self.receivers[0] if self.receivers else 0
+
+
+def _check_receivers(receivers: Iterable[object]) -> tuple[int, ...]:
+    out: list[int] = []
+    for value in receivers:
+        if isinstance(value, bool):
+            raise InvalidSignal("receivers", f"must be Telegram user ids (got {value!r})")
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise InvalidSignal("receivers", f"must be Telegram user ids (got {value!r})") from None
+        if abs(number) >= 2**63:
+            raise InvalidSignal("receivers", f"user id out of range (got {value!r})")
+        out.append(number)
+    if len(out) > MAX_RECEIVERS:
+        raise InvalidSignal("receivers", f"at most {MAX_RECEIVERS} (got {len(out)})")
+    return tuple(dict.fromkeys(out))
+
+
+def check_not_in_future(created_at: datetime, now: datetime) -> None:
+    if created_at > now + FUTURE_TOLERANCE:
+        raise InvalidSignal(
+            "created_at",
+            f"must not be in the future (got {created_at.isoformat()}, now {now.isoformat()})",
+        )
+
+
+# --- ids ---------------------------------------------------------------------------
+
+
+def base_signal_id(user_id: int, symbol: str, created_at: datetime) -> str:
+    """The old tracker's id: `{user_id}_{SYMBOL}_{unix_seconds}`."""
+    return f"{user_id}_{symbol}_{int(created_at.timestamp())}"
+
+
+def suffixed_signal_id(base: str, n: int) -> str:
+    """The n-th signal sharing a base id: n=1 is the base itself, then `…_2`, `…_3`."""
+    return base if n <= 1 else f"{base}_{n}"
+
+
+def same_content(a: Signal, b: Signal) -> list[str]:
+    """The fields where two signals differ (empty when tracking b again is a no-op)."""
+    names = (
+        "symbol side timeframe entry targets stop created_at confidence reasons "
+        "strategy source exchange market"
+    ).split()
+    return [name for name in names if getattr(a, name) != getattr(b, name)]
+
+
+# --- tags --------------------------------------------------------------------------
+
+DEFAULT_TAG_RULES: tuple[tuple[str, str], ...] = (
+    ("demand", "demand_zone"),
+    ("supply", "supply_zone"),
+    ("momentum", "momentum"),
+    ("dip", "dip"),
+    ("pump", "pump"),
+    ("reversal", "reversal"),
+)
+
+
+def derive_tags(
+    reasons: Iterable[str], rules: Iterable[tuple[str, str]] = DEFAULT_TAG_RULES
+) -> tuple[str, ...]:
+    """Tags whose needle occurs (case-insensitively) in any reason, in rule order."""
+    text = [r.lower() for r in reasons]
+    tags = [tag for needle, tag in rules if any(needle.lower() in r for r in text)]
+    return tuple(dict.fromkeys(tags))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignalDefaults:
+    """What a signal gets when the caller does not say (from the settings)."""
+
+    strategy: str = "default"
+    source: str = "autosignal"
+    exchange: str = "binance"
+    market: str = "usdm"
+    tag_rules: tuple[tuple[str, str], ...] = field(default=DEFAULT_TAG_RULES)
+
+
+# --- stored state ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Closing:
+    """How a signal was closed: by hand, by an import, or (later) from candles."""
+
+    result: Result
+    exit_reason: ExitReason
+    closed_at: datetime
+    pnl_pct: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.closed_at.tzinfo is None:
+            raise InvalidSignal("closed_at", f"must carry a time zone (got {self.closed_at!r})")
+        if self.pnl_pct is not None:
+            object.__setattr__(self, "pnl_pct", to_number(self.pnl_pct, "pnl_pct"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignalRecord:
+    """A stored signal and where it stands."""
+
+    signal_id: str
+    signal: Signal
+    status: Status
+    closing: Closing | None = None
+
+    @property
+    def result(self) -> Result | None:
+        return self.closing.result if self.closing else None
+
+    @property
+    def pnl_pct(self) -> float | None:
+        return self.closing.pnl_pct if self.closing else None
+
+    @property
+    def closed_at(self) -> datetime | None:
+        return self.closing.closed_at if self.closing else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignalEvent:
+    """One append-only entry of a signal's history."""
+
+    kind: EventKind
+    at: datetime
+    actor: str
+    note: str | None = None
+    data: Mapping[str, str | float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Activity:
+    """One user command, as the old `track_user_command` logged it."""
+
+    at: datetime
+    user_id: int
+    username: str | None
+    command: str
+    symbol: str | None = None
+    timeframe: str | None = None

@@ -1,0 +1,104 @@
+"""The numbers of DESIGN §4: winrate with its interval, and the cohort window."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, tzinfo
+
+from sigtrack.core.errors import InvalidInput
+from sigtrack.core.signals import Result
+
+Z_95 = 1.959963984540054  # two-sided 95 % normal quantile
+
+
+def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float, float] | None:
+    """Wilson score interval for a binomial proportion, as fractions; None when trials = 0."""
+    if trials <= 0:
+        return None
+    p = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def cohort_start(now: datetime, days: int, zone: tzinfo) -> datetime:
+    """Start of a window of `days` calendar days ending today, counted in `zone`.
+
+    days=1 is today since local midnight; days=7 is today and the six days before.
+    """
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 36_500:
+        raise InvalidInput("days", f"must be a whole number from 1 to 36500 (got {days!r})")
+    local_today = now.astimezone(zone).date()
+    start_day = local_today - timedelta(days=days - 1)
+    return datetime.combine(start_day, time(0), tzinfo=zone)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResultCounts:
+    """What a store aggregate returns for one cohort: counts and PnL sums, no rows."""
+
+    open: int = 0
+    by_result: Mapping[Result, int]
+    pnl_sum_pct: float = 0.0
+    pnl_count: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WinrateSummary:
+    """Winrate of a cohort (DESIGN §4). `winrate` is None when nothing is settled."""
+
+    days: int
+    since: datetime
+    until: datetime
+    total: int  # closed signals, cancelled ones excepted; open ones are counted apart
+    wins: int
+    losses: int
+    expired: int
+    breakeven: int
+    cancelled: int
+    open: int
+    winrate: float | None  # WIN / (WIN + LOSS), a fraction
+    interval: tuple[float, float] | None  # Wilson 95 %
+    strict_winrate: float | None  # WIN / total
+    avg_pnl_pct: float | None  # mean PnL % over closed signals that have one
+
+    @property
+    def decided(self) -> int:
+        return self.wins + self.losses
+
+    @property
+    def winrate_pct(self) -> float | None:
+        return None if self.winrate is None else self.winrate * 100
+
+    @property
+    def interval_pct(self) -> tuple[float, float] | None:
+        return None if self.interval is None else (self.interval[0] * 100, self.interval[1] * 100)
+
+
+def summarize_winrate(
+    counts: ResultCounts, *, days: int, since: datetime, until: datetime
+) -> WinrateSummary:
+    get = counts.by_result.get
+    wins, losses = get(Result.WIN, 0), get(Result.LOSS, 0)
+    expired, breakeven = get(Result.EXPIRED, 0), get(Result.BREAKEVEN, 0)
+    total = wins + losses + expired + breakeven
+    decided = wins + losses
+    return WinrateSummary(
+        days=days,
+        since=since,
+        until=until,
+        total=total,
+        wins=wins,
+        losses=losses,
+        expired=expired,
+        breakeven=breakeven,
+        cancelled=get(Result.CANCELLED, 0),
+        open=counts.open,
+        winrate=wins / decided if decided else None,
+        interval=wilson_interval(wins, decided),
+        strict_winrate=wins / total if total else None,
+        avg_pnl_pct=counts.pnl_sum_pct / counts.pnl_count if counts.pnl_count else None,
+    )

@@ -1,0 +1,107 @@
+"""Every text shown to users, in Indonesian (default, the old tracker's labels) and English."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from enum import StrEnum
+
+from sigtrack.core.errors import InvalidInput
+from sigtrack.core.stats import WinrateSummary
+
+NO_VALUE = "—"
+
+
+class Lang(StrEnum):
+    ID = "id"
+    EN = "en"
+
+
+TEXTS: dict[str, dict[Lang, str]] = {
+    "winrate.title": {
+        Lang.ID: "📊 WINRATE SIGNAL ({days} HARI)",
+        Lang.EN: "📊 SIGNAL WINRATE ({days} DAYS)",
+    },
+    "winrate.stats": {Lang.ID: "📈 STATISTIK:", Lang.EN: "📈 STATISTICS:"},
+    "winrate.total": {Lang.ID: "• Total Signal: {n}", Lang.EN: "• Total Signals: {n}"},
+    "winrate.wins": {Lang.ID: "• Win: {n} ✅", Lang.EN: "• Win: {n} ✅"},
+    "winrate.losses": {Lang.ID: "• Loss: {n} ❌", Lang.EN: "• Loss: {n} ❌"},
+    "winrate.rate": {Lang.ID: "• Winrate: {rate} 🎯", Lang.EN: "• Winrate: {rate} 🎯"},
+    "winrate.interval": {
+        Lang.ID: "• Interval 95%: {low} – {high}",
+        Lang.EN: "• 95% interval: {low} – {high}",
+    },
+    "winrate.avg_pnl": {Lang.ID: "• Avg PnL: {pnl}", Lang.EN: "• Avg PnL: {pnl}"},
+    "winrate.others": {
+        Lang.ID: "• Expired: {expired} · Breakeven: {breakeven} · Dibatalkan: {cancelled}",
+        Lang.EN: "• Expired: {expired} · Breakeven: {breakeven} · Cancelled: {cancelled}",
+    },
+    "winrate.open": {
+        Lang.ID: "⏳ Masih aktif (belum dihitung): {n}",
+        Lang.EN: "⏳ Still open (not counted): {n}",
+    },
+    "winrate.small_sample": {
+        Lang.ID: "⚠️ Sampel kecil ({n} signal selesai): angka masih bisa berubah jauh.",
+        Lang.EN: "⚠️ Small sample ({n} settled signals): the rate can still move a lot.",
+    },
+    "winrate.nothing": {
+        Lang.ID: "Belum ada signal WIN/LOSS pada periode ini.",
+        Lang.EN: "No WIN/LOSS signals in this period yet.",
+    },
+    "winrate.period": {
+        Lang.ID: "🗓 {since} – {until} ({zone})",
+        Lang.EN: "🗓 {since} – {until} ({zone})",
+    },
+}
+
+SMALL_SAMPLE = 30
+
+
+def parse_lang(value: object) -> Lang:
+    try:
+        return Lang(str(value).strip().lower())
+    except ValueError:
+        raise InvalidInput("lang", f"must be id or en (got {value!r})") from None
+
+
+def text(key: str, lang: Lang, **values: object) -> str:
+    return TEXTS[key][lang].format(**values)
+
+
+def format_pct(value: float | None, *, signed: bool = False, digits: int = 1) -> str:
+    if value is None:
+        return NO_VALUE
+    return f"{value:+.{digits}f}%" if signed else f"{value:.{digits}f}%"
+
+
+def render_winrate(summary: WinrateSummary, zone: tzinfo, lang: Lang = Lang.ID) -> str:
+    """The old /winrate message, plus the interval, the other results and the open count."""
+    lines = [text("winrate.title", lang, days=summary.days), ""]
+    local_since = summary.since.astimezone(zone).strftime("%Y-%m-%d")
+    local_until = summary.until.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    lines.append(text("winrate.period", lang, since=local_since, until=local_until, zone=zone))
+    lines.append(text("winrate.stats", lang))
+    lines.append(text("winrate.total", lang, n=summary.total))
+    lines.append(text("winrate.wins", lang, n=summary.wins))
+    lines.append(text("winrate.losses", lang, n=summary.losses))
+    lines.append(text("winrate.rate", lang, rate=format_pct(summary.winrate_pct)))
+    if summary.interval_pct is not None:
+        low, high = summary.interval_pct
+        lines.append(text("winrate.interval", lang, low=format_pct(low), high=format_pct(high)))
+    lines.append(text("winrate.avg_pnl", lang, pnl=format_pct(summary.avg_pnl_pct, signed=True)))
+    if summary.expired or summary.breakeven or summary.cancelled:
+        lines.append(
+            text(
+                "winrate.others",
+                lang,
+                expired=summary.expired,
+                breakeven=summary.breakeven,
+                cancelled=summary.cancelled,
+            )
+        )
+    lines.append("")
+    lines.append(text("winrate.open", lang, n=summary.open))
+    if summary.decided == 0:
+        lines.append(text("winrate.nothing", lang))
+    elif summary.decided < SMALL_SAMPLE:
+        lines.append(text("winrate.small_sample", lang, n=summary.decided))
+    return "\n".join(lines)

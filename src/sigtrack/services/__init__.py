@@ -1,0 +1,1 @@
+"""Use cases: they reach the world only through the ports in `ports.py`."""

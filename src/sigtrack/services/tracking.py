@@ -1,0 +1,215 @@
+"""Recording signals, closing them by hand, logging commands and reading the winrate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, tzinfo
+
+from sigtrack.core.errors import InvalidInput, InvalidSignal
+from sigtrack.core.signal_input import signal_from_mapping
+from sigtrack.core.signals import (
+    MANUAL_RESULTS,
+    Activity,
+    Closing,
+    ExitReason,
+    Result,
+    Signal,
+    SignalDefaults,
+    SignalEvent,
+    SignalRecord,
+    Status,
+    check_not_in_future,
+    check_signal_id,
+    parse_result,
+    to_number,
+)
+from sigtrack.core.stats import WinrateSummary, cohort_start, summarize_winrate
+from sigtrack.services.ports import AddOutcome, NewSignal, SignalStore
+
+SignalInput = Signal | Mapping[str, object]
+MAX_NOTE_LEN = 1000
+MAX_ACTOR_LEN = 64
+
+
+def _check_actor(actor: object) -> str:
+    if not isinstance(actor, str) or not actor.strip() or len(actor) > MAX_ACTOR_LEN:
+        raise InvalidInput("actor", f"must be a name of 1–{MAX_ACTOR_LEN} characters (got {actor!r})")
+    return actor.strip()
+
+
+def _check_note(note: object) -> str | None:
+    if note is None:
+        return None
+    if not isinstance(note, str) or len(note) > MAX_NOTE_LEN:
+        raise InvalidInput("note", f"must be a text of at most {MAX_NOTE_LEN} characters (got {note!r})")
+    return note
+
+
+class TrackingService:
+    """The use cases every interface shares. The clock is always an argument."""
+
+    def __init__(self, store: SignalStore, *, defaults: SignalDefaults, zone: tzinfo) -> None:
+        self.store = store
+        self.defaults = defaults
+        self.zone = zone
+
+    def build_signal(
+        self,
+        signal: SignalInput,
+        *,
+        now: datetime,
+        receivers: Iterable[object] | None = None,
+        strategy: str | None = None,
+        source: str | None = None,
+        created_at: datetime | None = None,
+        strict: bool = False,
+    ) -> Signal:
+        """Validate one input (a Signal or a bot's dict) into a Signal ready to store."""
+        if isinstance(signal, Signal):
+            built = signal
+            if receivers is not None:
+                built = replace(built, receivers=tuple(receivers))  # type: ignore[arg-type]
+            if created_at is not None:
+                built = replace(built, created_at=created_at)
+        else:
+            has_time = any(k in signal for k in ("created_at", "timestamp", "time"))
+            built = signal_from_mapping(
+                signal,
+                defaults=self.defaults,
+                created_at=created_at if created_at is not None or has_time else now,
+                receivers=receivers if receivers else None,
+                strict=strict,
+            )
+        if strategy is not None:
+            built = replace(built, strategy=strategy)
+        if source is not None:
+            built = replace(built, source=source)
+        check_not_in_future(built.created_at, now)
+        return built
+
+    def track(self, signal: Signal, *, now: datetime, actor: str = "api") -> str:
+        return self.track_many([signal], now=now, actor=actor)[0]
+
+    def track_many(self, signals: Sequence[Signal], *, now: datetime, actor: str = "api") -> list[str]:
+        """Store every signal in one transaction, or none of them."""
+        items = [NewSignal(signal=s, actor=actor) for s in signals]
+        return [o.signal_id for o in self.store.add_signals(items, now=now)]
+
+    def add(self, items: Sequence[NewSignal], *, now: datetime) -> list[AddOutcome]:
+        """Store signals that may already be closed, reporting reused ids (imports)."""
+        return self.store.add_signals(items, now=now, on_conflict="report")
+
+    def close(
+        self,
+        signal_id: str,
+        *,
+        result: Result | str,
+        now: datetime,
+        actor: str,
+        pnl_pct: float | None = None,
+        note: str | None = None,
+        override: bool = False,
+    ) -> SignalRecord:
+        """Close an open signal by hand; a closed one only with `override` (kept as history)."""
+        check_signal_id(signal_id)
+        parsed = parse_result(result)
+        if parsed not in MANUAL_RESULTS:
+            choices = ", ".join(r.value.lower() for r in MANUAL_RESULTS)
+            raise InvalidSignal("result", f"must be one of {choices} (got {result!r})")
+        closing = Closing(
+            result=parsed,
+            exit_reason=ExitReason.MANUAL,
+            closed_at=now,
+            pnl_pct=None if pnl_pct is None else to_number(pnl_pct, "pnl_pct"),
+        )
+        return self.store.close(
+            signal_id, closing, actor=_check_actor(actor), note=_check_note(note),
+            override=override, now=now,
+        )  # fmt: skip
+
+    def cancel(
+        self, signal_id: str, *, now: datetime, actor: str, note: str | None = None
+    ) -> SignalRecord:
+        check_signal_id(signal_id)
+        closing = Closing(result=Result.CANCELLED, exit_reason=ExitReason.MANUAL, closed_at=now)
+        return self.store.close(
+            signal_id, closing, actor=_check_actor(actor), note=_check_note(note),
+            override=False, now=now,
+        )  # fmt: skip
+
+    def get(self, signal_id: str) -> SignalRecord:
+        return self.store.get(check_signal_id(signal_id))
+
+    def events(self, signal_id: str) -> list[SignalEvent]:
+        return self.store.events(check_signal_id(signal_id))
+
+    def list_signals(
+        self,
+        *,
+        status: Status | str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[SignalRecord]:
+        if status is not None and not isinstance(status, Status):
+            try:
+                status = Status(str(status).upper())
+            except ValueError:
+                raise InvalidInput("status", f"must be active or closed (got {status!r})") from None
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise InvalidInput("limit", f"must be a whole number of at least 1 (got {limit!r})")
+        if since is not None and since.tzinfo is None:
+            raise InvalidInput("since", f"must carry a time zone (got {since.isoformat()})")
+        return list(self.store.list_signals(status=status, since=since, limit=limit))
+
+    def track_command(
+        self,
+        *,
+        user_id: int,
+        username: str | None,
+        command: str,
+        now: datetime,
+        symbol: str | None = None,
+        timeframe: str | None = None,
+    ) -> None:
+        self.store.add_activity([make_activity(user_id, username, command, now, symbol, timeframe)])
+
+    def winrate(self, days: int = 7, *, now: datetime) -> WinrateSummary:
+        if now.tzinfo is None:
+            raise InvalidInput("now", f"must carry a time zone (got {now.isoformat()})")
+        since = cohort_start(now, days, self.zone)
+        counts = self.store.result_counts(since, now)
+        return summarize_winrate(counts, days=days, since=since, until=now)
+
+
+def make_activity(
+    user_id: object,
+    username: object,
+    command: object,
+    at: datetime,
+    symbol: object = None,
+    timeframe: object = None,
+) -> Activity:
+    """A validated activity line (the old `track_user_command` arguments)."""
+    if isinstance(user_id, bool):
+        raise InvalidInput("user_id", f"must be a Telegram user id (got {user_id!r})")
+    try:
+        uid = int(str(user_id).strip())
+    except ValueError:
+        raise InvalidInput("user_id", f"must be a Telegram user id (got {user_id!r})") from None
+    fields = {"username": (username, 64), "command": (command, 64), "symbol": (symbol, 32),
+              "timeframe": (timeframe, 16)}  # fmt: skip
+    clean: dict[str, str | None] = {}
+    for name, (value, limit) in fields.items():
+        if value is None and name != "command":
+            clean[name] = None
+            continue
+        if not isinstance(value, str) or not value.strip() or len(value) > limit:
+            raise InvalidInput(name, f"must be a text of 1–{limit} characters (got {value!r})")
+        clean[name] = value.strip()
+    if at.tzinfo is None:
+        raise InvalidInput("timestamp", f"must carry a time zone (got {at.isoformat()})")
+    return Activity(
+        at=at, user_id=uid, username=clean["username"], command=clean["command"] or "",
+        symbol=clean["symbol"], timeframe=clean["timeframe"],
+    )  # fmt: skip

@@ -1,0 +1,175 @@
+"""`Tracker`: the Python API an operator's bot calls (DESIGN §6)."""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import replace
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from sigtrack.adapters.jsonl import ExportReport, read_legacy_files, write_legacy_files
+from sigtrack.bootstrap import App, build_app
+from sigtrack.config import Settings, load_settings, parse_zone
+from sigtrack.core.signals import Result, Signal, SignalEvent, SignalRecord, Status
+from sigtrack.core.stats import WinrateSummary
+from sigtrack.services.legacy import ImportReport, import_legacy
+from sigtrack.services.tracking import SignalInput
+
+
+def _now(now: datetime | None) -> datetime:
+    return datetime.now(UTC) if now is None else now
+
+
+class Tracker:
+    """Record signals, close them, read the winrate. Every method takes an optional `now`.
+
+    >>> tracker = Tracker.open("sqlite:///signal_logs/sigtrack.db")
+    >>> signal_id = tracker.track(sig, receivers=[123456])
+    """
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+        self._tracking = app.tracking
+
+    @classmethod
+    def open(cls, url: str | None = None, *, settings: Settings | None = None) -> Self:
+        """Open (creating or migrating when needed) the store at `url` or from the settings."""
+        if settings is None:
+            settings = load_settings(database_url=url)
+        elif url is not None:
+            settings = replace(settings, database_url=url)
+        return cls(build_app(settings))
+
+    @classmethod
+    def from_env(cls) -> Self:
+        """Open the store named by `SIGTRACK_DATABASE_URL` (or the SQLite default)."""
+        return cls(build_app(load_settings()))
+
+    @property
+    def settings(self) -> Settings:
+        return self._app.settings
+
+    def dispose(self) -> None:
+        self._app.store.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.dispose()
+
+    # --- writing ----------------------------------------------------------------------
+
+    def track(
+        self,
+        signal: SignalInput,
+        *,
+        receivers: Iterable[int] = (),
+        strategy: str | None = None,
+        source: str | None = None,
+        created_at: datetime | None = None,
+        now: datetime | None = None,
+    ) -> str:
+        """Record one signal (a `Signal` or the bot's dict) and return its id."""
+        now = _now(now)
+        receivers = tuple(receivers)
+        built = self._tracking.build_signal(
+            signal, now=now, receivers=receivers or None, strategy=strategy, source=source,
+            created_at=created_at,
+        )  # fmt: skip
+        return self._tracking.track(built, now=now)
+
+    def track_many(self, signals: Iterable[SignalInput], *, now: datetime | None = None) -> list[str]:
+        """Record several signals in one transaction: all of them, or none when one is bad."""
+        now = _now(now)
+        built = [self._tracking.build_signal(s, now=now) for s in signals]
+        return self._tracking.track_many(built, now=now)
+
+    def close(
+        self,
+        signal_id: str,
+        *,
+        result: Result | str,
+        actor: str,
+        pnl_pct: float | None = None,
+        note: str | None = None,
+        override: bool = False,
+        now: datetime | None = None,
+    ) -> SignalRecord:
+        """Close by hand (win / loss / breakeven). A closed signal needs `override=True`."""
+        return self._tracking.close(
+            signal_id, result=result, now=_now(now), actor=actor, pnl_pct=pnl_pct, note=note,
+            override=override,
+        )  # fmt: skip
+
+    def cancel(
+        self, signal_id: str, *, actor: str, note: str | None = None, now: datetime | None = None
+    ) -> SignalRecord:
+        return self._tracking.cancel(signal_id, now=_now(now), actor=actor, note=note)
+
+    def track_command(
+        self,
+        user_id: int,
+        username: str | None,
+        command: str,
+        symbol: str | None = None,
+        timeframe: str | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        """Log a user's command (the old `track_user_command`)."""
+        self._tracking.track_command(
+            user_id=user_id, username=username, command=command, now=_now(now), symbol=symbol,
+            timeframe=timeframe,
+        )  # fmt: skip
+
+    # --- reading ----------------------------------------------------------------------
+
+    def get(self, signal_id: str) -> SignalRecord:
+        return self._tracking.get(signal_id)
+
+    def events(self, signal_id: str) -> builtins.list[SignalEvent]:
+        return self._tracking.events(signal_id)
+
+    def winrate(self, days: int = 7, *, now: datetime | None = None) -> WinrateSummary:
+        """Winrate of the signals created in the last `days` days (display zone)."""
+        return self._tracking.winrate(days, now=_now(now))
+
+    # --- the old files ----------------------------------------------------------------
+
+    def import_jsonl(
+        self, paths: Sequence[Path | str], *, tz: str | None = None, now: datetime | None = None
+    ) -> ImportReport:
+        """Import the old tracker's files (or folders holding them); safe to repeat."""
+        zone = parse_zone(tz) if tz else self.settings.zone
+        batch = read_legacy_files(
+            [Path(p) for p in paths], zone=zone, defaults=self.settings.signal_defaults
+        )
+        return import_legacy(self._app.store, batch, now=_now(now))
+
+    def export_jsonl(
+        self, directory: Path | str, *, tz: str | None = None, aware: bool = False
+    ) -> ExportReport:
+        """Write the old tracker's three kinds of files from the store."""
+        zone = parse_zone(tz) if tz else self.settings.zone
+        records = self._app.store.list_signals(oldest_first=True)
+        return write_legacy_files(
+            Path(directory), records, self._app.store.list_activity(), zone=zone, aware=aware
+        )
+
+    def list(
+        self,
+        status: Status | str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> builtins.list[SignalRecord]:
+        """Stored signals, newest first; every match unless `limit` is given."""
+        return self._tracking.list_signals(status=status, since=since, limit=limit)
+
+
+__all__ = ["Signal", "Tracker"]
