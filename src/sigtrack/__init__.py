@@ -3,10 +3,10 @@
 from sigtrack.core.errors import (
     InvalidInput,
     InvalidSignal,
-    SigtrackError,
     SignalAlreadyClosed,
     SignalIdConflict,
     SignalNotFound,
+    SigtrackError,
     StateConflict,
     StorageError,
 )

@@ -66,7 +66,9 @@ def parse_zone(name: str, field: str = "tz") -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(field, f"must be an IANA zone like Asia/Jakarta (got {name!r})") from None
+        raise InvalidInput(
+            field, f"must be an IANA zone like Asia/Jakarta (got {name!r})"
+        ) from None
 
 
 def mask_url(url: str) -> str:
@@ -114,7 +116,9 @@ def _parse_admin_ids(env: Mapping[str, str]) -> tuple[int, ...]:
         try:
             ids.append(int(value))
         except ValueError:
-            raise InvalidInput("ADMIN_IDS", f"must hold Telegram user ids (got {value!r})") from None
+            raise InvalidInput(
+                "ADMIN_IDS", f"must hold Telegram user ids (got {value!r})"
+            ) from None
     return tuple(dict.fromkeys(ids))
 
 

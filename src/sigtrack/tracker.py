@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from dataclasses import replace
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -13,6 +13,7 @@ from typing import Self
 from sigtrack.adapters.jsonl import ExportReport, read_legacy_files, write_legacy_files
 from sigtrack.bootstrap import App, build_app
 from sigtrack.config import Settings, load_settings, parse_zone
+from sigtrack.core.errors import InvalidBatch, InvalidInput
 from sigtrack.core.signals import Result, Signal, SignalEvent, SignalRecord, Status
 from sigtrack.core.stats import WinrateSummary
 from sigtrack.services.legacy import ImportReport, import_legacy
@@ -59,7 +60,10 @@ class Tracker:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.dispose()
 
@@ -84,11 +88,34 @@ class Tracker:
         )  # fmt: skip
         return self._tracking.track(built, now=now)
 
-    def track_many(self, signals: Iterable[SignalInput], *, now: datetime | None = None) -> list[str]:
+    def track_many(
+        self, signals: Iterable[SignalInput], *, strict: bool = False, now: datetime | None = None
+    ) -> builtins.list[str]:
         """Record several signals in one transaction: all of them, or none when one is bad."""
         now = _now(now)
-        built = [self._tracking.build_signal(s, now=now) for s in signals]
-        return self._tracking.track_many(built, now=now)
+        return self._tracking.track_many(
+            self.validate_many(signals, strict=strict, now=now), now=now
+        )
+
+    def validate_many(
+        self, signals: Iterable[SignalInput], *, strict: bool = False, now: datetime | None = None
+    ) -> builtins.list[Signal]:
+        """Check signals without storing them; every bad one is reported at once.
+
+        Raises `InvalidBatch` whose `problems` hold (position, error). `strict` also
+        refuses unknown keys in dicts (for files, where a typo must not vanish).
+        """
+        now = _now(now)
+        built: builtins.list[Signal] = []
+        problems: builtins.list[tuple[int, InvalidInput]] = []
+        for index, signal in enumerate(signals):
+            try:
+                built.append(self._tracking.build_signal(signal, now=now, strict=strict))
+            except InvalidInput as exc:
+                problems.append((index, exc))
+        if problems:
+            raise InvalidBatch(problems)
+        return built
 
     def close(
         self,

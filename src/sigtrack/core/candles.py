@@ -39,9 +39,8 @@ def parse_timeframe(value: object, field: str = "timeframe") -> Timeframe:
     """`15m`, `1H`, `4h` → Timeframe; anything else is an InvalidInput naming the field."""
     if isinstance(value, Timeframe):
         return value
-    text = str(value).strip().lower() if isinstance(value, str) else None
     try:
-        return Timeframe(text)
+        return Timeframe(value.strip().lower() if isinstance(value, str) else "")
     except ValueError:
         known = ", ".join(tf.value for tf in Timeframe)
         raise InvalidInput(field, f"must be one of {known} (got {value!r})") from None

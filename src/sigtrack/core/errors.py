@@ -2,7 +2,8 @@
 
     SigtrackError
     ├── InvalidInput (ValueError)            bad input: names the field and the value
-    │   └── InvalidSignal                    a signal that breaks a rule of DESIGN §3
+    │   ├── InvalidSignal                    a signal that breaks a rule of DESIGN §3
+    │   └── InvalidBatch                     some items of a batch are bad; none stored
     ├── SignalNotFound (LookupError)         no signal with that id
     ├── StateConflict                        the request contradicts what is stored
     │   ├── SignalAlreadyClosed              closing / cancelling a closed signal
@@ -29,6 +30,17 @@ class InvalidInput(SigtrackError, ValueError):
 
 class InvalidSignal(InvalidInput):
     """A signal that breaks a rule of the signal model."""
+
+
+class InvalidBatch(InvalidInput):
+    """Some items of an all-or-nothing batch are bad; `problems` holds (index, error)."""
+
+    def __init__(self, problems: list[tuple[int, InvalidInput]]) -> None:
+        self.problems = problems
+        lines = [f"#{index}: {error}" for index, error in problems]
+        super().__init__(
+            "signals", f"nothing stored; {len(problems)} bad item(s):\n" + "\n".join(lines)
+        )
 
 
 class SignalNotFound(SigtrackError, LookupError):

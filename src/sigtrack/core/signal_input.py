@@ -144,7 +144,9 @@ def signal_from_mapping(
         created_at=created_at,
         confidence=data.get("confidence"),  # type: ignore[arg-type]
         reasons=reasons,
-        tags=tuple(dict.fromkeys((*derive_tags(_strings(reasons), defaults.tag_rules), *explicit_tags))),
+        tags=tuple(
+            dict.fromkeys((*derive_tags(_strings(reasons), defaults.tag_rules), *explicit_tags))
+        ),
         strategy=str(data.get("strategy") or defaults.strategy),
         source=str(data.get("source") or defaults.source),
         receivers=all_receivers,  # type: ignore[arg-type]

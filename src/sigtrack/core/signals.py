@@ -217,7 +217,8 @@ class Signal:
         for i, reason in enumerate(reasons):
             if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON_LEN:
                 raise InvalidSignal(
-                    f"reasons[{i}]", f"must be a text of 1–{MAX_REASON_LEN} characters (got {reason!r})"
+                    f"reasons[{i}]",
+                    f"must be a text of 1–{MAX_REASON_LEN} characters (got {reason!r})",
                 )
         object.__setattr__(self, "reasons", tuple(r.strip() for r in reasons))
         object.__setattr__(self, "tags", tuple(_check_name(t, "tags") for t in self.tags))
@@ -283,13 +284,26 @@ def suffixed_signal_id(base: str, n: int) -> str:
     return base if n <= 1 else f"{base}_{n}"
 
 
+CONTENT_FIELDS = (
+    "symbol",
+    "side",
+    "timeframe",
+    "entry",
+    "targets",
+    "stop",
+    "created_at",
+    "confidence",
+    "reasons",
+    "strategy",
+    "source",
+    "exchange",
+    "market",
+)
+
+
 def same_content(a: Signal, b: Signal) -> list[str]:
     """The fields where two signals differ (empty when tracking b again is a no-op)."""
-    names = (
-        "symbol side timeframe entry targets stop created_at confidence reasons "
-        "strategy source exchange market"
-    ).split()
-    return [name for name in names if getattr(a, name) != getattr(b, name)]
+    return [name for name in CONTENT_FIELDS if getattr(a, name) != getattr(b, name)]
 
 
 # --- tags --------------------------------------------------------------------------

@@ -34,7 +34,9 @@ MAX_ACTOR_LEN = 64
 
 def _check_actor(actor: object) -> str:
     if not isinstance(actor, str) or not actor.strip() or len(actor) > MAX_ACTOR_LEN:
-        raise InvalidInput("actor", f"must be a name of 1–{MAX_ACTOR_LEN} characters (got {actor!r})")
+        raise InvalidInput(
+            "actor", f"must be a name of 1–{MAX_ACTOR_LEN} characters (got {actor!r})"
+        )
     return actor.strip()
 
 
@@ -42,7 +44,9 @@ def _check_note(note: object) -> str | None:
     if note is None:
         return None
     if not isinstance(note, str) or len(note) > MAX_NOTE_LEN:
-        raise InvalidInput("note", f"must be a text of at most {MAX_NOTE_LEN} characters (got {note!r})")
+        raise InvalidInput(
+            "note", f"must be a text of at most {MAX_NOTE_LEN} characters (got {note!r})"
+        )
     return note
 
 
@@ -91,7 +95,9 @@ class TrackingService:
     def track(self, signal: Signal, *, now: datetime, actor: str = "api") -> str:
         return self.track_many([signal], now=now, actor=actor)[0]
 
-    def track_many(self, signals: Sequence[Signal], *, now: datetime, actor: str = "api") -> list[str]:
+    def track_many(
+        self, signals: Sequence[Signal], *, now: datetime, actor: str = "api"
+    ) -> list[str]:
         """Store every signal in one transaction, or none of them."""
         items = [NewSignal(signal=s, actor=actor) for s in signals]
         return [o.signal_id for o in self.store.add_signals(items, now=now)]
@@ -156,7 +162,9 @@ class TrackingService:
                 status = Status(str(status).upper())
             except ValueError:
                 raise InvalidInput("status", f"must be active or closed (got {status!r})") from None
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
+        ):
             raise InvalidInput("limit", f"must be a whole number of at least 1 (got {limit!r})")
         if since is not None and since.tzinfo is None:
             raise InvalidInput("since", f"must carry a time zone (got {since.isoformat()})")

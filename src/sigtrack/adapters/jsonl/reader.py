@@ -13,9 +13,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from sigtrack.core.errors import SigtrackError
+from sigtrack.core.errors import InvalidSignal, SigtrackError
 from sigtrack.core.signal_input import parse_datetime, signal_from_mapping
-from sigtrack.core.errors import InvalidSignal
 from sigtrack.core.signals import (
     Activity,
     Closing,
@@ -137,7 +136,9 @@ def _signal(
     closing = _closing(data, signal.created_at, zone, ref, warnings)
     if kind is FileKind.COMPLETED and closing is None:
         warnings.append(f"{ref}: in the completed file without a result; kept as open")
-    return LegacySignal(ref=ref, kind=kind, item=NewSignal(signal=signal, closing=closing, actor=ACTOR))
+    return LegacySignal(
+        ref=ref, kind=kind, item=NewSignal(signal=signal, closing=closing, actor=ACTOR)
+    )
 
 
 def _closing(
@@ -157,7 +158,11 @@ def _closing(
         return None
     result = parse_result(raw_result)
     reason = data.get("exit_reason")
-    exit_reason = ExitReason(reason) if reason in set(ExitReason) else ExitReason.MANUAL
+    exit_reason = (
+        ExitReason(reason)
+        if isinstance(reason, str) and reason in set(ExitReason)
+        else ExitReason.MANUAL
+    )
     if data.get("closed_at") is not None:
         closed_at = parse_datetime(data["closed_at"], "closed_at", zone)
         if closed_at < created_at:
@@ -175,4 +180,3 @@ def _closing(
         closed_at=closed_at,
         pnl_pct=None if pnl is None else to_number(pnl, "pnl_percent"),
     )
-

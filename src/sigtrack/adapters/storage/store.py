@@ -75,7 +75,9 @@ class SqlSignalStore:
                     return work(conn)
             except IntegrityError as exc:
                 if attempt == _RETRIES - 1:
-                    raise StorageError(f"could not write after {_RETRIES} tries: {exc.orig}") from exc
+                    raise StorageError(
+                        f"could not write after {_RETRIES} tries: {exc.orig}"
+                    ) from exc
                 logger.debug("write raced another writer (%s); retrying", exc.orig)
             except OperationalError as exc:
                 raise StorageError(f"database unavailable: {exc.orig}") from exc
@@ -135,9 +137,11 @@ class SqlSignalStore:
         now: datetime,
     ) -> SignalRecord:
         def work(conn: Connection) -> SignalRecord:
-            row = conn.execute(
-                select(signals).where(signals.c.signal_id == signal_id)
-            ).mappings().first()
+            row = (
+                conn.execute(select(signals).where(signals.c.signal_id == signal_id))
+                .mappings()
+                .first()
+            )
             if row is None:
                 raise SignalNotFound(signal_id)
             if row["status"] == Status.CLOSED and not override:
@@ -157,9 +161,13 @@ class SqlSignalStore:
         )
         with self._reading() as conn:
             rows = conn.execute(query).mappings().all()
-            if not rows and conn.execute(
-                select(signals.c.id).where(signals.c.signal_id == signal_id)
-            ).first() is None:
+            if (
+                not rows
+                and conn.execute(
+                    select(signals.c.id).where(signals.c.signal_id == signal_id)
+                ).first()
+                is None
+            ):
                 raise SignalNotFound(signal_id)
         return [
             SignalEvent(
@@ -341,7 +349,9 @@ class _Adder:
     def _place(self, item: NewSignal, existing: dict[str, RowMapping]) -> AddOutcome:
         signal = item.signal
         if signal.signal_id is None:
-            signal_id = self._free_id(base_signal_id(signal.user_id, signal.symbol, signal.created_at))
+            signal_id = self._free_id(
+                base_signal_id(signal.user_id, signal.symbol, signal.created_at)
+            )
             self.pending[signal_id] = item
             return AddOutcome(signal_id=signal_id, status=AddStatus.ADDED)
         signal_id = signal.signal_id
@@ -353,7 +363,11 @@ class _Adder:
             return AddOutcome(signal_id=signal_id, status=AddStatus.ADDED)
         stored = _records(self.conn, [row])[0]
         outcome = self._repeat(signal_id, stored.signal, item)
-        if outcome.status is AddStatus.UNCHANGED and item.closing and row["status"] == Status.ACTIVE:
+        if (
+            outcome.status is AddStatus.UNCHANGED
+            and item.closing
+            and row["status"] == Status.ACTIVE
+        ):
             _apply_closing(self.conn, row, item.closing, actor=item.actor, note=None, now=self.now)
             return AddOutcome(signal_id=signal_id, status=AddStatus.CLOSED)
         return outcome
@@ -396,7 +410,9 @@ class _Adder:
             taken.update(self.conn.execute(query).scalars())
         for base in [b for b in unique if b in taken]:
             pattern = base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "\\_%"
-            query = select(signals.c.signal_id).where(signals.c.signal_id.like(pattern, escape="\\"))
+            query = select(signals.c.signal_id).where(
+                signals.c.signal_id.like(pattern, escape="\\")
+            )
             taken.update(self.conn.execute(query).scalars())
         return taken
 
@@ -406,8 +422,8 @@ class _Adder:
         rows = [signal_row(signal_id, item, self.now) for signal_id, item in pending]
         statement = insert(signals).returning(signals.c.id, sort_by_parameter_order=True)
         pks = list(self.conn.execute(statement, rows).scalars())
-        events = []
-        receivers = []
+        events: list[dict[str, Any]] = []
+        receivers: list[dict[str, Any]] = []
         for pk, (_signal_id, item) in zip(pks, pending, strict=True):
             signal = item.signal
             events.append(

@@ -75,7 +75,9 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger, nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("signal_pk", "user_id", name="pk_deliveries"),
-        sa.ForeignKeyConstraint(["signal_pk"], ["signals.id"], name="fk_deliveries_signal_pk_signals"),
+        sa.ForeignKeyConstraint(
+            ["signal_pk"], ["signals.id"], name="fk_deliveries_signal_pk_signals"
+        ),
     )
 
     op.create_table(

@@ -1,0 +1,126 @@
+"""`sigtrack init | import-jsonl | export-jsonl | demo`."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sigtrack.cli.app import app, err, out, print_json, state
+from sigtrack.config import mask_url
+from sigtrack.core.errors import InvalidInput
+from sigtrack.core.texts import render_winrate
+from sigtrack.services.legacy import ImportReport
+
+DEMO_DIR = Path("signal_logs")
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the database (or bring its schema up to date)."""
+    st = state(ctx)
+    st.tracker  # opening the store creates and migrates it  # noqa: B018
+    out.print(f"ready: {mask_url(st.settings.resolved_database_url)}", markup=False)
+
+
+def print_import_report(report: ImportReport) -> None:
+    out.print(
+        f"read {report.lines} line(s) from {len(report.files)} file(s): "
+        f"{report.added} signal(s) added, {report.closed} closed, {report.unchanged} already "
+        f"there; {report.activity_added} command(s) added, {report.activity_unchanged} already "
+        "there",
+        markup=False,
+    )
+    for warning in report.warnings:
+        err.print(f"note: {warning}", markup=False)
+    if report.problems:
+        err.print(f"{len(report.problems)} line(s) skipped:", markup=False)
+        for problem in report.problems:
+            err.print(f"  {problem}", markup=False)
+
+
+@app.command("import-jsonl")
+def import_jsonl(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Old tracker files, or folders holding them.")
+    ],
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="Zone of naive timestamps (default Asia/Jakarta).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Import active_signals.jsonl, completed_signals.jsonl and prompts_*.jsonl; safe to repeat."""
+    st = state(ctx)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise InvalidInput("paths", f"no such file or folder (got {missing[0]!r})")
+    report = st.tracker.import_jsonl(paths, tz=tz)
+    if as_json:
+        print_json(asdict(report))
+    else:
+        print_import_report(report)
+
+
+@app.command("export-jsonl")
+def export_jsonl(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Folder to write the files into.")],
+    tz: Annotated[str | None, typer.Option("--tz", help="Zone of the written times.")] = None,
+    aware: Annotated[
+        bool, typer.Option("--aware", help="Write times with their offset (default: naive local).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Write the old tracker's files from the store, so tools built on them keep working."""
+    report = state(ctx).tracker.export_jsonl(directory, tz=tz, aware=aware)
+    if as_json:
+        print_json(asdict(report))
+        return
+    for name, count in report.files.items():
+        out.print(f"{directory / name}: {count} line(s)", markup=False)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the demo store and files go.")
+    ] = DEMO_DIR,
+) -> None:
+    """Import an example history in the old format and print the winrate."""
+    st = state(ctx)
+    history = directory / "demo_history"
+    history.mkdir(parents=True, exist_ok=True)
+    source = resources.files("sigtrack") / "demo_data"
+    for entry in source.iterdir():
+        if entry.name.endswith(".jsonl"):
+            with resources.as_file(entry) as path:
+                shutil.copyfile(path, history / entry.name)
+    if st.db is None and st.config is None:
+        st.db = f"sqlite:///{directory / 'demo.db'}"
+    tracker = st.tracker
+    out.print(f"store: {mask_url(st.settings.resolved_database_url)}", markup=False)
+    out.print(f"importing the example history (generated, old JSONL format) from {history}/")
+    print_import_report(tracker.import_jsonl([history]))
+    newest = tracker.list(limit=1)
+    as_of = newest[0].signal.created_at + timedelta(hours=1) if newest else None
+    zone = st.settings.zone
+    if as_of is not None:
+        out.print(
+            f"\nwinrate as of {as_of.astimezone(zone):%Y-%m-%d %H:%M} "
+            "(the end of the example history):",
+            markup=False,
+        )
+    for days in (7, 30):
+        out.print("")
+        out.print(
+            render_winrate(tracker.winrate(days, now=as_of), zone, st.settings.lang), markup=False
+        )
+    url = mask_url(st.settings.resolved_database_url)
+    out.print(f"\nExplore it: sigtrack --db {url} list --limit 10", markup=False)

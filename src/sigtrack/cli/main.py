@@ -1,0 +1,43 @@
+"""Entry point: every command module registered, errors turned into exit codes here."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+# The command modules register themselves on `app` when imported.
+from sigtrack.cli import files_cmd, signals_cmd, winrate_cmd
+from sigtrack.cli.app import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, app, err
+from sigtrack.core.errors import InvalidInput, SigtrackError
+
+COMMAND_MODULES = (files_cmd, signals_cmd, winrate_cmd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; user errors print one line and exit 2, other failures exit 1."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="sigtrack", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return EXIT_FAILED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_BAD_INPUT if isinstance(exc, click.UsageError) else EXIT_FAILED
+    except InvalidInput as exc:
+        err.print(f"error: {exc}", markup=False)
+        return EXIT_BAD_INPUT
+    except SigtrackError as exc:
+        err.print(f"error: {exc}", markup=False)
+        return EXIT_FAILED
+    except BrokenPipeError:
+        return EXIT_OK
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    sys.exit(main())

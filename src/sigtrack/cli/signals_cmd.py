@@ -1,0 +1,212 @@
+"""`sigtrack track | close | cancel | show | list`."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from sigtrack.cli.app import app, out, print_json, state
+from sigtrack.core.errors import InvalidBatch, InvalidInput
+from sigtrack.core.signal_input import parse_datetime
+from sigtrack.services.views import event_json, record_json
+
+CLI_SOURCE = "manual"
+
+
+def parse_time_option(value: str, field: str, zone: Any) -> datetime:
+    """ISO-8601 or a date; without an offset it is read in the display zone."""
+    return parse_datetime(value, field, zone)
+
+
+@app.command()
+def track(
+    ctx: typer.Context,
+    symbol: Annotated[str | None, typer.Option(help="e.g. BTCUSDT or BTC/USDT")] = None,
+    side: Annotated[str | None, typer.Option(help="LONG or SHORT (BUY / SELL)")] = None,
+    timeframe: Annotated[str | None, typer.Option(help="1m … 1w")] = None,
+    entry: Annotated[float | None, typer.Option()] = None,
+    tp1: Annotated[float | None, typer.Option()] = None,
+    tp2: Annotated[float | None, typer.Option()] = None,
+    sl: Annotated[float | None, typer.Option()] = None,
+    confidence: Annotated[float | None, typer.Option(help="0–100")] = None,
+    reason: Annotated[list[str] | None, typer.Option(help="Repeat for several reasons.")] = None,
+    strategy: Annotated[str | None, typer.Option(help="Name of the signal logic version.")] = None,
+    source: Annotated[str, typer.Option(help="Where the signal came from.")] = CLI_SOURCE,
+    receivers: Annotated[str | None, typer.Option(help="Telegram user ids: 1,2,3")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="Creation time, ISO-8601 (no offset: display zone).")
+    ] = None,
+    signal_id: Annotated[str | None, typer.Option("--id", help="Your own signal id.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="One JSON signal per line; all or nothing.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Record a signal from options, or every signal of a JSON-lines file."""
+    st = state(ctx)
+    if file is not None:
+        given = [n for n, v in {"symbol": symbol, "side": side, "entry": entry}.items() if v]
+        if given:
+            raise InvalidInput("--file", f"cannot be combined with --{given[0]}")
+        ids = _track_file(st, file)
+    else:
+        signal: dict[str, object] = {
+            "symbol": symbol, "side": side, "timeframe": timeframe, "entry": entry,
+            "tp1": tp1, "tp2": tp2, "sl": sl, "confidence": confidence,
+            "reasons": reason or [], "source": source, "receivers": receivers,
+            "signal_id": signal_id,
+        }  # fmt: skip
+        for name in ("symbol", "side", "timeframe", "entry", "tp1", "sl"):
+            if signal[name] is None:
+                raise InvalidInput(f"--{name}", "is required (or give --file)")
+        if strategy:
+            signal["strategy"] = strategy
+        if at is not None:
+            signal["created_at"] = parse_time_option(at, "--at", st.settings.zone)
+        ids = [st.tracker.track(signal)]
+    if as_json:
+        print_json({"signal_ids": ids})
+    else:
+        for signal_id_ in ids:
+            out.print(signal_id_, markup=False)
+
+
+def _track_file(st: Any, file: Path) -> list[str]:
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput("--file", f"cannot read {str(file)!r} ({exc})") from None
+    signals: list[object] = []
+    line_numbers: list[int] = []
+    problems: list[tuple[int, str]] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            problems.append((number, f"not valid JSON ({exc.msg})"))
+            continue
+        if isinstance(data, dict):
+            data.setdefault("source", CLI_SOURCE)
+        signals.append(data)
+        line_numbers.append(number)
+    if not signals and not problems:
+        raise InvalidInput("--file", f"holds no signals (got {str(file)!r})")
+    try:
+        st.tracker.validate_many(signals, strict=True)
+    except InvalidBatch as exc:
+        problems += [(line_numbers[i], str(error)) for i, error in exc.problems]
+    if problems:
+        listed = "\n".join(f"{file}:{line}: {why}" for line, why in sorted(problems))
+        raise InvalidInput("--file", f"nothing stored; {len(problems)} bad line(s):\n{listed}")
+    ids: list[str] = st.tracker.track_many(signals, strict=True)
+    return ids
+
+
+DEFAULT_ACTOR = "cli"
+
+
+@app.command()
+def close(
+    ctx: typer.Context,
+    signal_id: Annotated[str, typer.Argument(help="The signal's id.")],
+    result: Annotated[str, typer.Option(help="win, loss or breakeven")],
+    pnl: Annotated[float | None, typer.Option(help="PnL in %, e.g. 2.5 or -1.8")] = None,
+    actor: Annotated[
+        str, typer.Option(help="Who closes it (kept in the history).")
+    ] = DEFAULT_ACTOR,
+    note: Annotated[str | None, typer.Option(help="Why.")] = None,
+    override: Annotated[
+        bool, typer.Option("--override", help="Correct a signal that is already closed.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Close a signal by hand as win, loss or breakeven."""
+    st = state(ctx)
+    record = st.tracker.close(
+        signal_id, result=result, pnl_pct=pnl, actor=actor, note=note, override=override
+    )
+    if as_json:
+        print_json(record_json(record, st.settings.zone))
+    else:
+        out.print(f"{record.signal_id}: {record.result}", markup=False)
+
+
+@app.command()
+def cancel(
+    ctx: typer.Context,
+    signal_id: Annotated[str, typer.Argument(help="The signal's id.")],
+    actor: Annotated[str, typer.Option(help="Who cancels it.")] = DEFAULT_ACTOR,
+    note: Annotated[str | None, typer.Option(help="Why.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Cancel an open signal (it leaves every winrate)."""
+    st = state(ctx)
+    record = st.tracker.cancel(signal_id, actor=actor, note=note)
+    if as_json:
+        print_json(record_json(record, st.settings.zone))
+    else:
+        out.print(f"{record.signal_id}: {record.result}", markup=False)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    signal_id: Annotated[str, typer.Argument(help="The signal's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one signal and its history."""
+    st = state(ctx)
+    zone = st.settings.zone
+    record = st.tracker.get(signal_id)
+    events = [event_json(e, zone) for e in st.tracker.events(signal_id)]
+    view = record_json(record, zone) | {"events": events}
+    if as_json:
+        print_json(view)
+        return
+    table = Table(show_header=False, box=None)
+    for key, value in view.items():
+        if key != "events":
+            table.add_row(key, "—" if value is None else str(value))
+    out.print(table)
+    out.print("history:")
+    for e in events:
+        note = f" ({e['note']})" if e["note"] else ""
+        out.print(f"  {e['at']}  {e['kind']:<9} by {e['actor']}{note}  {e['data']}", markup=False)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="active or closed")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Created at or after (ISO-8601 or a date; display zone).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many (default: all).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List stored signals, newest first."""
+    st = state(ctx)
+    zone = st.settings.zone
+    since_at = parse_time_option(since, "--since", zone) if since else None
+    records = st.tracker.list(status=status, since=since_at, limit=limit)
+    if as_json:
+        print_json([record_json(r, zone) for r in records])
+        return
+    table = Table("signal_id", "created", "symbol", "side", "tf", "entry", "tp1", "sl", "status",
+                  "result", "pnl %")  # fmt: skip
+    for r in records:
+        s = r.signal
+        table.add_row(
+            r.signal_id, s.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), s.symbol,
+            s.side.value, s.timeframe.value, f"{s.entry:g}", f"{s.tp1:g}", f"{s.stop:g}",
+            r.status.value, r.result or "—", "—" if r.pnl_pct is None else f"{r.pnl_pct:+.2f}",
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"{len(records)} signal(s)")
