@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, update
+from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
@@ -43,6 +44,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 _RETRIES = 8  # a concurrent writer took the id we chose: choose again
 _BATCH = 1000
+_ID_LOCK_SPACE = 0x5167  # advisory-lock namespace of id allocation
+_ID_LOCK_BUCKETS = 64
 
 
 class SqlSignalStore:
@@ -340,6 +343,7 @@ class _Adder:
             for i in items
             if i.signal.signal_id is None
         ]
+        self._lock_bases(derived_bases)
         self.taken.update(supplied)
         self.taken.update(self._taken_ids(derived_bases))
         outcomes = [self._place(item, existing) for item in items]
@@ -391,6 +395,18 @@ class _Adder:
         chosen = suffixed_signal_id(base, n)
         self.taken.add(chosen)
         return chosen
+
+    def _lock_bases(self, bases: list[str]) -> None:
+        """On PostgreSQL, writers choosing ids for the same base take turns (SQLite's
+        BEGIN IMMEDIATE already serialises writers). Bases share a few lock buckets, so a
+        batch holds at most `_ID_LOCK_BUCKETS` locks, taken in order (no deadlock)."""
+        if self.conn.dialect.name != "postgresql" or not bases:
+            return
+        for bucket in sorted({zlib.crc32(b.encode()) % _ID_LOCK_BUCKETS for b in bases}):
+            self.conn.execute(
+                text("SELECT pg_advisory_xact_lock(:space, :bucket)"),
+                {"space": _ID_LOCK_SPACE, "bucket": bucket},
+            )
 
     def _existing_rows(self, ids: list[str]) -> dict[str, RowMapping]:
         found: dict[str, RowMapping] = {}

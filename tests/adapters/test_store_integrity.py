@@ -1,0 +1,155 @@
+"""Concurrency, crashes, migrations and time columns: the store stays consistent."""
+
+from __future__ import annotations
+
+import os
+import signal as os_signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select, text
+from sqlalchemy.exc import StatementError
+
+from factories import bot_signal, settings_for
+from sigtrack import Tracker
+from sigtrack.adapters.storage.engine import create_store_engine, current_revision, head_revision
+from sigtrack.adapters.storage.engine import migrate as run_migrations
+from sigtrack.adapters.storage.tables import metadata
+from sigtrack.adapters.storage.types import UtcDateTime
+
+NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+
+
+def test_concurrent_workers_never_lose_or_duplicate_a_signal(db_url: str) -> None:
+    Tracker.open(settings=settings_for(db_url)).dispose()  # schema first, as `sigtrack init`
+    workers, per_worker = 6, 25
+    at = NOW - timedelta(minutes=1)
+    ids: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(workers)
+
+    def work() -> None:
+        with Tracker.open(settings=settings_for(db_url)) as tracker:
+            start.wait()
+            for _ in range(per_worker):
+                try:
+                    signal_id = tracker.track(bot_signal(), receivers=[9], created_at=at, now=NOW)
+                except BaseException as exc:  # collected and reported below
+                    errors.append(exc)
+                    return
+                with lock:
+                    ids.append(signal_id)
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(ids) == len(set(ids)) == workers * per_worker
+    with Tracker.open(settings=settings_for(db_url)) as tracker:
+        stored = tracker.list()
+        assert sorted(r.signal_id for r in stored) == sorted(ids)
+        assert all(len(tracker.events(i)) == 1 for i in ids[:20])
+
+
+def test_concurrent_first_opens_migrate_once_and_all_succeed(db_url: str) -> None:
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        try:
+            Tracker.open(settings=settings_for(db_url)).dispose()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    engine = create_store_engine(db_url)
+    assert current_revision(engine) == head_revision()
+    assert run_migrations(engine) is False  # nothing left to apply
+    engine.dispose()
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_uses(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    engine = create_store_engine(db_url)
+    run_migrations(engine)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_time_columns_refuse_naive_values_and_return_aware_utc(db_url: str) -> None:
+    engine = create_store_engine(db_url)
+    table = Table(
+        "times", MetaData(), Column("id", Integer, primary_key=True), Column("at", UtcDateTime)
+    )
+    table.create(engine)
+    jakarta = timezone(timedelta(hours=7))
+    with engine.begin() as conn:
+        conn.execute(insert(table), {"id": 1, "at": datetime(2026, 1, 5, 7, 0, tzinfo=jakarta)})
+        with pytest.raises(StatementError, match="aware"):
+            conn.execute(insert(table), {"id": 2, "at": datetime(2026, 1, 5, 7, 0)})
+    with engine.connect() as conn:
+        stored = conn.execute(select(table.c.at)).scalar_one()
+    engine.dispose()
+    assert stored == datetime(2026, 1, 5, 0, 0, tzinfo=UTC) and stored.tzinfo is UTC
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from datetime import UTC, datetime
+    from sigtrack import Tracker
+    from factories import bot_signal, settings_for
+
+    tracker = Tracker.open(settings=settings_for(sys.argv[1]))
+    print("ready", flush=True)
+    n = 0
+    while True:
+        n += 1
+        tracker.track(bot_signal(), receivers=list(range(1, 40)), strategy=f"s{n % 7}")
+    """
+)
+
+
+def test_a_crash_in_the_middle_of_writing_leaves_the_store_consistent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    tests_dir = str(Path(__file__).resolve().parents[1])
+    env = os.environ | {"PYTHONPATH": tests_dir}
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRITER, url], stdout=subprocess.PIPE, env=env, text=True
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    time.sleep(1.5)
+    process.send_signal(os_signal.SIGKILL)
+    process.wait()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+        n_signals = conn.execute(text("SELECT count(*) FROM signals")).scalar_one()
+        orphans = conn.execute(
+            text(
+                "SELECT count(*) FROM signals s WHERE "
+                "(SELECT count(*) FROM signal_events e WHERE e.signal_pk = s.id) != 1 OR "
+                "(SELECT count(*) FROM deliveries d WHERE d.signal_pk = s.id) != 39"
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert n_signals > 10
+    assert orphans == 0
