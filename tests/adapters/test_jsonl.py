@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from factories import settings_for
 from sigtrack import Tracker
 from sigtrack.core.signals import Result, Status
 from sigtrack.services.views import record_json
@@ -187,8 +188,6 @@ def snapshot(tracker: Tracker) -> tuple[list[dict[str, object]], list[object]]:
 def test_import_export_import_gives_the_same_database_content(
     old_logs: Path, tmp_path: Path
 ) -> None:
-    from factories import settings_for
-
     with Tracker.open(settings=settings_for(f"sqlite:///{tmp_path / 'a.db'}")) as first:
         first.import_jsonl([old_logs], now=NOW)
         first.track(

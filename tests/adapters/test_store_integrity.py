@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select, text
 from sqlalchemy.exc import StatementError
 
@@ -82,9 +84,6 @@ def test_concurrent_first_opens_migrate_once_and_all_succeed(db_url: str) -> Non
 
 
 def test_the_migrations_build_exactly_the_schema_the_code_uses(db_url: str) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
-
     engine = create_store_engine(db_url)
     run_migrations(engine)
     with engine.connect() as conn:
