@@ -64,7 +64,9 @@ class ImportReport:
     warnings: list[str]
 
 
-def _merge(signals: Sequence[LegacySignal], problems: list[str]) -> list[LegacySignal]:
+def _merge(
+    signals: Sequence[LegacySignal], problems: list[str], warnings: list[str]
+) -> list[LegacySignal]:
     """One entry per signal id: a completed line beats an active one; repeats must agree."""
     chosen: dict[str, LegacySignal] = {}
     for entry in signals:
@@ -81,18 +83,23 @@ def _merge(signals: Sequence[LegacySignal], problems: list[str]) -> list[LegacyS
             )
         elif entry.item.closing is not None and previous.item.closing is None:
             chosen[signal_id] = entry  # the completed version wins
-        elif entry.item.closing != previous.item.closing and entry.item.closing is not None:
+            warnings.append(f"{entry.ref}: closes the open signal of {previous.ref}; kept closed")
+        elif entry.item.closing is None and previous.item.closing is not None:
+            warnings.append(f"{entry.ref}: still open here, closed at {previous.ref}; kept closed")
+        elif entry.item.closing != previous.item.closing:
             problems.append(
                 f"{entry.ref}: signal {signal_id!r} closed differently at {previous.ref}; "
                 "kept the first"
             )
+        else:
+            warnings.append(f"{entry.ref}: repeats {previous.ref}; counted once")
     return list(chosen.values())
 
 
 def import_legacy(store: SignalStore, batch: LegacyBatch, *, now: datetime) -> ImportReport:
     """Store what `batch` holds; importing the same files again adds nothing."""
-    problems = list(batch.problems)
-    merged = _merge(batch.signals, problems)
+    problems, warnings = list(batch.problems), list(batch.warnings)
+    merged = _merge(batch.signals, problems, warnings)
     outcomes = store.add_signals([e.item for e in merged], now=now, on_conflict="report")
     counts = dict.fromkeys(AddStatus, 0)
     for entry, outcome in zip(merged, outcomes, strict=True):
@@ -113,5 +120,5 @@ def import_legacy(store: SignalStore, batch: LegacyBatch, *, now: datetime) -> I
         activity_added=added_activity,
         activity_unchanged=len(activities) - added_activity,
         problems=problems,
-        warnings=batch.warnings,
+        warnings=warnings,
     )
