@@ -39,6 +39,8 @@ def parse_timeframe(value: object, field: str = "timeframe") -> Timeframe:
     """`15m`, `1H`, `4h` → Timeframe; anything else is an InvalidInput naming the field."""
     if isinstance(value, Timeframe):
         return value
+    if isinstance(value, str) and value.strip().endswith("M"):
+        raise InvalidInput(field, f"1M is a month on exchanges; write minutes as 1m (got {value!r})")
     try:
         return Timeframe(value.strip().lower() if isinstance(value, str) else "")
     except ValueError:

@@ -23,9 +23,10 @@ class SigtrackError(Exception):
 class InvalidInput(SigtrackError, ValueError):
     """Input that breaks a rule; the message names the field and the value."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, reason: str) -> None:
         self.field = field
-        super().__init__(f"{field}: {message}")
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
 
 
 class InvalidSignal(InvalidInput):

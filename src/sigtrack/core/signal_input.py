@@ -45,7 +45,12 @@ def parse_datetime(value: object, field: str, naive_tz: object = None) -> dateti
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        moment = datetime.fromtimestamp(to_number(value, field), UTC)
+        try:
+            moment = datetime.fromtimestamp(to_number(value, field), UTC)
+        except (ValueError, OverflowError, OSError):
+            raise InvalidSignal(
+                field, f"must be unix seconds within years 1–9999 (got {value!r})"
+            ) from None
     elif isinstance(value, str):
         text = value.strip()
         try:
@@ -65,6 +70,9 @@ def parse_datetime(value: object, field: str, naive_tz: object = None) -> dateti
 
 def _targets(data: Mapping[str, object]) -> tuple[object, ...]:
     if data.get("targets") is not None:
+        both = [k for k in ("tp1", "tp2") if data.get(k) is not None]
+        if both:
+            raise InvalidSignal("targets", f"give either targets or {both[0]}, not both")
         raw = data["targets"]
         if not isinstance(raw, list | tuple):
             raise InvalidSignal("targets", f"must be a list of prices (got {raw!r})")
@@ -74,6 +82,9 @@ def _targets(data: Mapping[str, object]) -> tuple[object, ...]:
         value = data.get(f"tp{i}")
         # The old bot passed `sig.get("tp2", 0)`: 0 or null means "no such target".
         if value is None or (i > 1 and value in (0, 0.0, "0", "")):
+            later = [f"tp{j}" for j in range(i + 1, MAX_TARGETS + 1) if data.get(f"tp{j}")]
+            if later:
+                raise InvalidSignal(f"tp{i}", f"is missing while {later[0]} is given")
             break
         levels.append(value)
     if not levels:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sigtrack.core.candles import Timeframe, parse_timeframe
-from sigtrack.core.errors import InvalidSignal
+from sigtrack.core.errors import InvalidInput, InvalidSignal
 
 MAX_TARGETS = 10
 MAX_REASONS = 50
@@ -113,7 +113,7 @@ def to_number(value: object, field: str) -> float:
         raise InvalidSignal(field, f"must be a number (got {value!r})")
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidSignal(field, f"must be a number (got {value!r})") from None
     if not math.isfinite(number):
         raise InvalidSignal(field, f"must be a finite number (got {value!r})")
@@ -160,7 +160,10 @@ class Signal:
     def __post_init__(self) -> None:
         object.__setattr__(self, "symbol", normalize_symbol(self.symbol))
         object.__setattr__(self, "side", parse_side(self.side))
-        object.__setattr__(self, "timeframe", parse_timeframe(self.timeframe))
+        try:
+            object.__setattr__(self, "timeframe", parse_timeframe(self.timeframe))
+        except InvalidInput as exc:
+            raise InvalidSignal(exc.field, exc.reason) from None
         self._check_prices()
         self._check_time()
         self._check_texts()
@@ -211,6 +214,8 @@ class Signal:
         object.__setattr__(self, "created_at", created.astimezone(UTC))
 
     def _check_texts(self) -> None:
+        if isinstance(self.reasons, str):
+            raise InvalidSignal("reasons", f"must be a list of texts (got {self.reasons!r})")
         reasons = tuple(self.reasons)
         if len(reasons) > MAX_REASONS:
             raise InvalidSignal("reasons", f"at most {MAX_REASONS} (got {len(reasons)})")
@@ -258,9 +263,10 @@ def _check_receivers(receivers: Iterable[object]) -> tuple[int, ...]:
         if abs(number) >= 2**63:
             raise InvalidSignal("receivers", f"user id out of range (got {value!r})")
         out.append(number)
-    if len(out) > MAX_RECEIVERS:
-        raise InvalidSignal("receivers", f"at most {MAX_RECEIVERS} (got {len(out)})")
-    return tuple(dict.fromkeys(out))
+    unique = tuple(dict.fromkeys(out))
+    if len(unique) > MAX_RECEIVERS:
+        raise InvalidSignal("receivers", f"at most {MAX_RECEIVERS} (got {len(unique)})")
+    return unique
 
 
 def check_not_in_future(created_at: datetime, now: datetime) -> None:
@@ -351,8 +357,11 @@ class Closing:
     pnl_pct: float | None = None
 
     def __post_init__(self) -> None:
-        if self.closed_at.tzinfo is None:
-            raise InvalidSignal("closed_at", f"must carry a time zone (got {self.closed_at!r})")
+        if not isinstance(self.closed_at, datetime) or self.closed_at.tzinfo is None:
+            raise InvalidSignal(
+                "closed_at", f"must be a datetime with a time zone (got {self.closed_at!r})"
+            )
+        object.__setattr__(self, "closed_at", self.closed_at.astimezone(UTC))
         if self.pnl_pct is not None:
             object.__setattr__(self, "pnl_pct", to_number(self.pnl_pct, "pnl_pct"))
 
