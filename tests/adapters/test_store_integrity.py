@@ -19,8 +19,13 @@ from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, 
 from sqlalchemy.exc import StatementError
 
 from factories import bot_signal, settings_for
-from sigtrack import Tracker
-from sigtrack.adapters.storage.engine import create_store_engine, current_revision, head_revision
+from sigtrack import InvalidInput, Tracker
+from sigtrack.adapters.storage.engine import (
+    HEAD_REVISION,
+    create_store_engine,
+    current_revision,
+    head_revision,
+)
 from sigtrack.adapters.storage.engine import migrate as run_migrations
 from sigtrack.adapters.storage.tables import metadata
 from sigtrack.adapters.storage.types import UtcDateTime
@@ -78,7 +83,7 @@ def test_concurrent_first_opens_migrate_once_and_all_succeed(db_url: str) -> Non
         thread.join()
     assert errors == []
     engine = create_store_engine(db_url)
-    assert current_revision(engine) == head_revision()
+    assert current_revision(engine) == head_revision() == HEAD_REVISION
     assert run_migrations(engine) is False  # nothing left to apply
     engine.dispose()
 
@@ -152,3 +157,17 @@ def test_a_crash_in_the_middle_of_writing_leaves_the_store_consistent(tmp_path: 
     engine.dispose()
     assert n_signals > 10
     assert orphans == 0
+
+
+@pytest.mark.postgres
+def test_plain_postgres_urls_use_the_bundled_psycopg_driver(pg_url: str) -> None:
+    plain = pg_url.replace("postgresql+psycopg://", "postgres://", 1)
+    with Tracker.open(settings=settings_for(plain)) as tracker:
+        assert tracker.winrate(7, now=NOW).total == 0
+        assert tracker._app.store.engine.dialect.driver == "psycopg"
+
+
+@pytest.mark.parametrize("url", ["mysql://root@127.0.0.1/test", "not a url"])
+def test_unsupported_database_urls_are_refused_naming_the_setting(url: str) -> None:
+    with pytest.raises(InvalidInput, match="database_url"):
+        Tracker.open(settings=settings_for(url))

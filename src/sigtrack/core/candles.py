@@ -40,7 +40,9 @@ def parse_timeframe(value: object, field: str = "timeframe") -> Timeframe:
     if isinstance(value, Timeframe):
         return value
     if isinstance(value, str) and value.strip().endswith("M"):
-        raise InvalidInput(field, f"1M is a month on exchanges; write minutes as 1m (got {value!r})")
+        raise InvalidInput(
+            field, f"1M is a month on exchanges; write minutes as 1m (got {value!r})"
+        )
     try:
         return Timeframe(value.strip().lower() if isinstance(value, str) else "")
     except ValueError:

@@ -6,17 +6,22 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from sigtrack.core.errors import InvalidInput, StorageError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 logger = logging.getLogger(__name__)
+
+# The newest migration in migrations/versions (a test keeps the two in step). Knowing it
+# lets an up-to-date store open without importing Alembic, which is slow to import.
+HEAD_REVISION = "0001"
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 IMMEDIATE = {"sqlite_immediate": True}  # execution option: take the write lock at BEGIN
@@ -32,13 +37,16 @@ def create_store_engine(
 ) -> Engine:
     """An engine for `url`; SQLite files get WAL, a busy timeout and real BEGIN handling."""
     try:
-        parsed = make_url(url)
+        parsed = make_url(url.replace("postgres://", "postgresql://", 1))
     except ArgumentError:
         raise InvalidInput("database_url", f"is not a database URL (got {url!r})") from None
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, busy_timeout_s, sqlite_synchronous)
+    if parsed.drivername in {"postgres", "postgresql"}:
+        # Supabase and Heroku hand out postgres://…; sigtrack ships the psycopg 3 driver.
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
     raise InvalidInput(
         "database_url", f"must be sqlite:///… or postgresql+psycopg://… (got {url!r})"
     )
@@ -76,18 +84,30 @@ def _sqlite_engine(url: str, busy_timeout_s: float, synchronous: str) -> Engine:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config  # noqa: PLC0415 - only when migrating
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    """The newest revision as Alembic reads it from the migration scripts."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 - only when migrating
+
+    head: str | None = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return head
+
+
+def _revision_of(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _revision_of(conn)
 
 
 def migrate(engine: Engine) -> bool:
@@ -97,18 +117,19 @@ def migrate(engine: Engine) -> bool:
     advisory lock, SQLite with its write lock.
     """
     try:
-        head = head_revision()
-        if current_revision(engine) == head:
+        if current_revision(engine) == HEAD_REVISION:
             return False
+        from alembic import command  # noqa: PLC0415 - only when migrating
+
         config = _alembic_config()
         with engine.execution_options(**IMMEDIATE).begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
-            if MigrationContext.configure(conn).get_current_revision() == head:
+            if _revision_of(conn) == HEAD_REVISION:
                 return False
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
-        logger.info("database migrated to %s", head)
+        logger.info("database migrated to %s", HEAD_REVISION)
         return True
     except SQLAlchemyError as exc:
         raise StorageError(f"could not migrate the database: {exc}") from exc
