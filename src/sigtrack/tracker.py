@@ -13,11 +13,36 @@ from typing import Self
 from sigtrack.adapters.jsonl import ExportReport, read_legacy_files, write_legacy_files
 from sigtrack.bootstrap import App, build_app
 from sigtrack.config import Settings, load_settings, parse_zone
-from sigtrack.core.errors import InvalidBatch, InvalidInput
-from sigtrack.core.signals import Result, Signal, SignalEvent, SignalRecord, Status
+from sigtrack.core.errors import InvalidBatch, InvalidInput, InvalidSignal
+from sigtrack.core.signals import (
+    Result,
+    Signal,
+    SignalEvent,
+    SignalRecord,
+    Status,
+    same_content,
+)
 from sigtrack.core.stats import WinrateSummary
 from sigtrack.services.legacy import ImportReport, import_legacy
 from sigtrack.services.tracking import SignalInput
+
+
+def _repeated_ids(signals: Sequence[Signal]) -> list[tuple[int, InvalidInput]]:
+    """A batch that names one id twice with different content can never be stored."""
+    first: dict[str, tuple[int, Signal]] = {}
+    problems: list[tuple[int, InvalidInput]] = []
+    for index, signal in enumerate(signals):
+        if signal.signal_id is None:
+            continue
+        if signal.signal_id not in first:
+            first[signal.signal_id] = (index, signal)
+            continue
+        at, earlier = first[signal.signal_id]
+        differences = same_content(earlier, signal)
+        if differences:
+            reason = f"repeats #{at} with other {', '.join(differences)} (got {signal.signal_id!r})"
+            problems.append((index, InvalidSignal("signal_id", reason)))
+    return problems
 
 
 def _now(now: datetime | None) -> datetime:
@@ -113,8 +138,9 @@ class Tracker:
                 built.append(self._tracking.build_signal(signal, now=now, strict=strict))
             except InvalidInput as exc:
                 problems.append((index, exc))
+        problems += _repeated_ids(built)
         if problems:
-            raise InvalidBatch(problems)
+            raise InvalidBatch(sorted(problems, key=lambda p: p[0]))
         return built
 
     def close(

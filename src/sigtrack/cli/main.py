@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 # The command modules register themselves on `app` when imported.
@@ -16,18 +15,16 @@ COMMAND_MODULES = (files_cmd, signals_cmd, winrate_cmd)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; user errors print one line and exit 2, other failures exit 1."""
+    """Run the CLI; user errors print one line and exit 2, other failures exit 1.
+
+    The command parser reports its own usage errors (exit 2); sigtrack's errors come out
+    of the command unhandled and are turned into a line and an exit code here.
+    """
     command = typer.main.get_command(app)
     try:
-        code = command.main(args=argv, prog_name="sigtrack", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.exceptions.Abort:
-        err.print("aborted")
-        return EXIT_FAILED
-    except click.ClickException as exc:
-        exc.show()
-        return EXIT_BAD_INPUT if isinstance(exc, click.UsageError) else EXIT_FAILED
+        command.main(args=argv, prog_name="sigtrack", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_FAILED
     except InvalidInput as exc:
         err.print(f"error: {exc}", markup=False)
         return EXIT_BAD_INPUT
@@ -36,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except BrokenPipeError:
         return EXIT_OK
-    return code if isinstance(code, int) else EXIT_OK
+    return EXIT_OK
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -12,10 +12,21 @@ from rich.table import Table
 
 from sigtrack.cli.app import app, out, print_json, state
 from sigtrack.core.errors import InvalidBatch, InvalidInput
-from sigtrack.core.signal_input import parse_datetime
+from sigtrack.core.signal_input import json_problem, parse_datetime
+from sigtrack.core.signals import to_number
 from sigtrack.services.views import event_json, record_json
 
 CLI_SOURCE = "manual"
+
+
+def whole_number(value: str | None, field: str) -> int | None:
+    """Options are read as text so that a bad one is reported with its value."""
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise InvalidInput(field, f"must be a whole number (got {value!r})") from None
 
 
 def parse_time_option(value: str, field: str, zone: Any) -> datetime:
@@ -29,11 +40,11 @@ def track(
     symbol: Annotated[str | None, typer.Option(help="e.g. BTCUSDT or BTC/USDT")] = None,
     side: Annotated[str | None, typer.Option(help="LONG or SHORT (BUY / SELL)")] = None,
     timeframe: Annotated[str | None, typer.Option(help="1m … 1w")] = None,
-    entry: Annotated[float | None, typer.Option()] = None,
-    tp1: Annotated[float | None, typer.Option()] = None,
-    tp2: Annotated[float | None, typer.Option()] = None,
-    sl: Annotated[float | None, typer.Option()] = None,
-    confidence: Annotated[float | None, typer.Option(help="0–100")] = None,
+    entry: Annotated[str | None, typer.Option(metavar="PRICE")] = None,
+    tp1: Annotated[str | None, typer.Option(metavar="PRICE")] = None,
+    tp2: Annotated[str | None, typer.Option(metavar="PRICE")] = None,
+    sl: Annotated[str | None, typer.Option(metavar="PRICE")] = None,
+    confidence: Annotated[str | None, typer.Option(metavar="0-100")] = None,
     reason: Annotated[list[str] | None, typer.Option(help="Repeat for several reasons.")] = None,
     strategy: Annotated[str | None, typer.Option(help="Name of the signal logic version.")] = None,
     source: Annotated[str, typer.Option(help="Where the signal came from.")] = CLI_SOURCE,
@@ -50,9 +61,15 @@ def track(
     """Record a signal from options, or every signal of a JSON-lines file."""
     st = state(ctx)
     if file is not None:
-        given = [n for n, v in {"symbol": symbol, "side": side, "entry": entry}.items() if v]
-        if given:
-            raise InvalidInput("--file", f"cannot be combined with --{given[0]}")
+        options = {
+            "symbol": symbol, "side": side, "timeframe": timeframe, "entry": entry, "tp1": tp1,
+            "tp2": tp2, "sl": sl, "confidence": confidence, "reason": reason,
+            "strategy": strategy, "receivers": receivers, "at": at, "id": signal_id,
+        }  # fmt: skip
+        given = [name for name, value in options.items() if value is not None]
+        if given or source != CLI_SOURCE:
+            other = given[0] if given else "source"
+            raise InvalidInput("--file", f"cannot be combined with --{other} (give it per line)")
         ids = _track_file(st, file)
     else:
         signal: dict[str, object] = {
@@ -90,7 +107,7 @@ def _track_file(st: Any, file: Path) -> list[str]:
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
-            problems.append((number, f"not valid JSON ({exc.msg})"))
+            problems.append((number, json_problem(exc)))
             continue
         if isinstance(data, dict):
             data.setdefault("source", CLI_SOURCE)
@@ -117,7 +134,9 @@ def close(
     ctx: typer.Context,
     signal_id: Annotated[str, typer.Argument(help="The signal's id.")],
     result: Annotated[str, typer.Option(help="win, loss or breakeven")],
-    pnl: Annotated[float | None, typer.Option(help="PnL in %, e.g. 2.5 or -1.8")] = None,
+    pnl: Annotated[
+        str | None, typer.Option(metavar="PCT", help="PnL in %, e.g. 2.5 or -1.8")
+    ] = None,
     actor: Annotated[
         str, typer.Option(help="Who closes it (kept in the history).")
     ] = DEFAULT_ACTOR,
@@ -130,7 +149,12 @@ def close(
     """Close a signal by hand as win, loss or breakeven."""
     st = state(ctx)
     record = st.tracker.close(
-        signal_id, result=result, pnl_pct=pnl, actor=actor, note=note, override=override
+        signal_id,
+        result=result,
+        pnl_pct=None if pnl is None else to_number(pnl, "--pnl"),
+        actor=actor,
+        note=note,
+        override=override,
     )
     if as_json:
         print_json(record_json(record, st.settings.zone))
@@ -188,14 +212,16 @@ def list_(
     since: Annotated[
         str | None, typer.Option(help="Created at or after (ISO-8601 or a date; display zone).")
     ] = None,
-    limit: Annotated[int | None, typer.Option(help="At most this many (default: all).")] = None,
+    limit: Annotated[
+        str | None, typer.Option(metavar="N", help="At most this many (default: all).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List stored signals, newest first."""
     st = state(ctx)
     zone = st.settings.zone
     since_at = parse_time_option(since, "--since", zone) if since else None
-    records = st.tracker.list(status=status, since=since_at, limit=limit)
+    records = st.tracker.list(status=status, since=since_at, limit=whole_number(limit, "--limit"))
     if as_json:
         print_json([record_json(r, zone) for r in records])
         return

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from sigtrack.cli.app import app, out, print_json, state
-from sigtrack.cli.signals_cmd import parse_time_option
+from sigtrack.cli.signals_cmd import parse_time_option, whole_number
 from sigtrack.core.texts import render_winrate
 from sigtrack.services.views import winrate_json
 
@@ -15,7 +15,9 @@ from sigtrack.services.views import winrate_json
 @app.command()
 def winrate(
     ctx: typer.Context,
-    days: Annotated[int, typer.Option(help="Signals created in the last N days.")] = 7,
+    days: Annotated[
+        str, typer.Option(metavar="N", help="Signals created in the last N days.")
+    ] = "7",
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Count as if it were this time (ISO-8601).")
     ] = None,
@@ -26,7 +28,7 @@ def winrate(
     st = state(ctx)
     zone = st.settings.zone
     now = parse_time_option(as_of, "--as-of", zone) if as_of else None
-    summary = st.tracker.winrate(days, now=now)
+    summary = st.tracker.winrate(whole_number(days, "--days") or 0, now=now)
     if as_json:
         print_json(winrate_json(summary, zone))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
@@ -35,6 +36,11 @@ def _first(data: Mapping[str, object], names: Iterable[str]) -> tuple[str, objec
         if name in data and data[name] is not None:
             return name, data[name]
     return None
+
+
+def json_problem(exc: json.JSONDecodeError) -> str:
+    """`not valid JSON: Expecting ',' delimiter (column 12)` for a report line."""
+    return f"not valid JSON: {exc.msg.removesuffix(' at')} (column {exc.colno})"
 
 
 def parse_datetime(value: object, field: str, naive_tz: object = None) -> datetime:

@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from sigtrack.core.errors import InvalidSignal, SigtrackError
-from sigtrack.core.signal_input import parse_datetime, signal_from_mapping
+from sigtrack.core.signal_input import json_problem, parse_datetime, signal_from_mapping
 from sigtrack.core.signals import (
     Activity,
     Closing,
@@ -50,10 +50,16 @@ def file_kind(path: Path) -> FileKind | None:
     return None
 
 
-def _expand(paths: Iterable[Path]) -> Iterator[Path]:
+def _expand(paths: Iterable[Path], problems: list[str]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.iterdir() if p.is_file() and file_kind(p))
+            found = sorted(p for p in path.iterdir() if p.is_file() and file_kind(p))
+            if not found:
+                problems.append(
+                    f"{path}: no old tracker files in this folder (expected active_signals.jsonl, "
+                    "completed_signals.jsonl or prompts_YYYY-MM-DD.jsonl)"
+                )
+            yield from found
         else:
             yield path
 
@@ -63,7 +69,7 @@ def read_legacy_files(
 ) -> LegacyBatch:
     """Parse the files (or the known files inside folders); nothing is stored here."""
     batch = LegacyBatch()
-    for path in _expand(paths):
+    for path in _expand(paths, batch.problems):
         kind = file_kind(path)
         if kind is None:
             batch.problems.append(
@@ -97,7 +103,7 @@ def _read_line(
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        batch.problems.append(f"{ref}: not valid JSON ({exc.msg} at column {exc.colno})")
+        batch.problems.append(f"{ref}: {json_problem(exc)}")
         return
     if not isinstance(data, dict):
         batch.problems.append(f"{ref}: expected a JSON object (got {type(data).__name__})")

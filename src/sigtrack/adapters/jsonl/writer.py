@@ -18,6 +18,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
+from sigtrack.core.errors import InvalidInput
 from sigtrack.core.signals import Activity, SignalRecord, Status
 
 ACTIVE_FILE = "active_signals.jsonl"
@@ -111,7 +112,23 @@ def write_legacy_files(
     zone: tzinfo,
     aware: bool = False,
 ) -> ExportReport:
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        return _write_all(directory, records, activities, zone=zone, aware=aware)
+    except OSError as exc:
+        raise InvalidInput(
+            "directory", f"cannot write the files there ({exc.strerror}) (got {str(directory)!r})"
+        ) from None
+
+
+def _write_all(
+    directory: Path,
+    records: Iterable[SignalRecord],
+    activities: Iterable[Activity],
+    *,
+    zone: tzinfo,
+    aware: bool,
+) -> ExportReport:
     counts: dict[str, int] = {ACTIVE_FILE: 0, COMPLETED_FILE: 0}
     with _atomic(directory / ACTIVE_FILE) as active, _atomic(directory / COMPLETED_FILE) as done:
         for record in records:
