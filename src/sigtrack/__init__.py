@@ -10,7 +10,15 @@ from sigtrack.core.errors import (
     StateConflict,
     StorageError,
 )
-from sigtrack.core.signals import Result, Side, Signal, SignalRecord, Status
+from sigtrack.core.records import (
+    SignalRecord,
+)
+from sigtrack.core.signals import (
+    Result,
+    Side,
+    Signal,
+    Status,
+)
 from sigtrack.core.stats import WinrateSummary
 from sigtrack.tracker import Tracker
 

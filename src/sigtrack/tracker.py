@@ -14,11 +14,13 @@ from sigtrack.adapters.jsonl import ExportReport, read_legacy_files, write_legac
 from sigtrack.bootstrap import App, build_app
 from sigtrack.config import Settings, load_settings, parse_zone
 from sigtrack.core.errors import InvalidBatch, InvalidInput, InvalidSignal
+from sigtrack.core.records import (
+    SignalEvent,
+    SignalRecord,
+)
 from sigtrack.core.signals import (
     Result,
     Signal,
-    SignalEvent,
-    SignalRecord,
     Status,
     same_content,
 )

@@ -11,14 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sigtrack.core.errors import InvalidSignal
+from sigtrack.core.records import (
+    Closing,
+    SignalRecord,
+)
 from sigtrack.core.signals import (
     DEFAULT_TAG_RULES,
     FUTURE_TOLERANCE,
-    Closing,
     ExitReason,
     Result,
     Signal,
-    SignalRecord,
     Status,
     base_signal_id,
     check_not_in_future,

@@ -7,13 +7,15 @@ from dataclasses import replace
 from datetime import datetime
 
 from sigtrack.core.errors import SignalAlreadyClosed, SignalIdConflict, SignalNotFound
-from sigtrack.core.signals import (
+from sigtrack.core.records import (
     Activity,
     Closing,
-    EventKind,
-    Result,
     SignalEvent,
     SignalRecord,
+)
+from sigtrack.core.signals import (
+    EventKind,
+    Result,
     Status,
     base_signal_id,
     same_content,

@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 from fakes import FakeStore
 
-from sigtrack.core.signals import Closing, ExitReason, Result, Signal, Status
+from sigtrack.core.records import (
+    Closing,
+)
+from sigtrack.core.signals import (
+    ExitReason,
+    Result,
+    Signal,
+    Status,
+)
 from sigtrack.services.legacy import (
     FileKind,
     LegacyBatch,

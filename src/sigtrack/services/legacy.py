@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sigtrack.core.signals import Activity, same_content
+from sigtrack.core.records import (
+    Activity,
+)
+from sigtrack.core.signals import (
+    same_content,
+)
 from sigtrack.services.ports import AddStatus, NewSignal, SignalStore
 
 

@@ -8,7 +8,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from sigtrack.core.signals import Activity, Closing, Signal, SignalEvent, SignalRecord, Status
+from sigtrack.core.records import (
+    Activity,
+    Closing,
+    SignalEvent,
+    SignalRecord,
+)
+from sigtrack.core.signals import (
+    Signal,
+    Status,
+)
 from sigtrack.core.stats import ResultCounts
 
 

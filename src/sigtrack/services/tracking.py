@@ -7,17 +7,19 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 
 from sigtrack.core.errors import InvalidInput, InvalidSignal
+from sigtrack.core.records import (
+    Activity,
+    Closing,
+    SignalEvent,
+    SignalRecord,
+)
 from sigtrack.core.signal_input import signal_from_mapping
 from sigtrack.core.signals import (
     MANUAL_RESULTS,
-    Activity,
-    Closing,
     ExitReason,
     Result,
     Signal,
     SignalDefaults,
-    SignalEvent,
-    SignalRecord,
     Status,
     check_not_in_future,
     check_signal_id,

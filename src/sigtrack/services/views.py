@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sigtrack.core.signals import SignalEvent, SignalRecord
+from sigtrack.core.records import (
+    SignalEvent,
+    SignalRecord,
+)
 from sigtrack.core.stats import WinrateSummary
 
 Json = dict[str, Any]

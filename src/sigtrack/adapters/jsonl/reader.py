@@ -14,10 +14,12 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from sigtrack.core.errors import InvalidSignal, SigtrackError
-from sigtrack.core.signal_input import json_problem, parse_datetime, signal_from_mapping
-from sigtrack.core.signals import (
+from sigtrack.core.records import (
     Activity,
     Closing,
+)
+from sigtrack.core.signal_input import json_problem, parse_datetime, signal_from_mapping
+from sigtrack.core.signals import (
     ExitReason,
     SignalDefaults,
     check_signal_id,

@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from sigtrack.core.errors import InvalidInput
-from sigtrack.core.signals import Activity, SignalRecord, Status
+from sigtrack.core.records import (
+    Activity,
+    SignalRecord,
+)
+from sigtrack.core.signals import (
+    Status,
+)
 
 ACTIVE_FILE = "active_signals.jsonl"
 COMPLETED_FILE = "completed_signals.jsonl"

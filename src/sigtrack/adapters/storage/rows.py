@@ -6,16 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping
+from sqlalchemy import Connection, RowMapping, select
 
+from sigtrack.adapters.storage.tables import deliveries
 from sigtrack.core.candles import Timeframe
-from sigtrack.core.signals import (
+from sigtrack.core.records import (
     Closing,
+    SignalRecord,
+)
+from sigtrack.core.signals import (
     ExitReason,
     Result,
     Side,
     Signal,
-    SignalRecord,
     Status,
 )
 from sigtrack.services.ports import NewSignal
@@ -79,3 +82,17 @@ def record_from_row(row: RowMapping, receivers: Sequence[int]) -> SignalRecord:
     return SignalRecord(
         signal_id=row["signal_id"], signal=signal, status=Status(row["status"]), closing=closing
     )
+
+
+def load_records(conn: Connection, rows: Sequence[RowMapping]) -> list[SignalRecord]:
+    """Rows → records, with every row's receivers fetched in one query."""
+    receivers: dict[int, list[int]] = {row["id"]: [] for row in rows}
+    if receivers:
+        query = (
+            select(deliveries.c.signal_pk, deliveries.c.user_id)
+            .where(deliveries.c.signal_pk.in_(list(receivers)))
+            .order_by(deliveries.c.signal_pk, deliveries.c.position)
+        )
+        for pk, user_id in conn.execute(query):
+            receivers[pk].append(user_id)
+    return [record_from_row(row, receivers[row["id"]]) for row in rows]
