@@ -171,3 +171,30 @@ def test_plain_postgres_urls_use_the_bundled_psycopg_driver(pg_url: str) -> None
 def test_unsupported_database_urls_are_refused_naming_the_setting(url: str) -> None:
     with pytest.raises(InvalidInput, match="database_url"):
         Tracker.open(settings=settings_for(url))
+
+
+def test_the_fast_and_the_bulk_write_paths_store_identical_rows(tmp_path: Path) -> None:
+    """`track` writes through the raw hot path, `track_many` and closing through others."""
+    url = f"sqlite:///{tmp_path / 'paths.db'}"
+    at = datetime(2026, 11, 16, 17, 0, tzinfo=UTC)
+    with Tracker.open(settings=settings_for(url)) as tracker:
+        one = tracker.track(bot_signal(), receivers=[5, 6], created_at=at, now=NOW)
+        many = tracker.track_many(
+            [bot_signal(created_at=at.isoformat(), receivers=[7, 8])] * 2, now=NOW
+        )
+        tracker.close(one, result="win", pnl_pct=1.5, actor="t", now=NOW)
+        tracker.import_jsonl([], now=NOW)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT signal_id, created_at, recorded_at, targets, reasons, closed_at "
+                 "FROM signals ORDER BY id")
+        ).all()  # fmt: skip
+        events = conn.execute(text("SELECT at, data FROM signal_events ORDER BY id")).all()
+    engine.dispose()
+    assert [r[0] for r in rows] == [one, *many]
+    assert {r[1] for r in rows} == {"2026-11-16 17:00:00.000000"}
+    assert {r[2] for r in rows} == {"2026-11-23 05:00:00.000000"}
+    assert {r[3] for r in rows} == {"[51000.0, 52000.0]"}
+    assert rows[0][5] == "2026-11-23 05:00:00.000000"
+    assert {e[0] for e in events} == {"2026-11-23 05:00:00.000000"}

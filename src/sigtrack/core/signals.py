@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from sigtrack.core.candles import Timeframe, parse_timeframe
 from sigtrack.core.errors import InvalidInput, InvalidSignal
@@ -22,6 +23,7 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 _SYMBOL_RE = re.compile(r"[A-Z0-9]{2,20}")
 _SIGNAL_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}")
 _NAME_RE = re.compile(r"[\w.\-:/ ]{1,64}")
+_GOOD_NAMES: set[str] = set()  # names already checked (validation is on the hot path)
 
 
 class Side(StrEnum):
@@ -129,10 +131,14 @@ def check_signal_id(value: object, field: str = "signal_id") -> str:
 
 
 def _check_name(value: str, field: str) -> str:
+    if value.__class__ is str and value in _GOOD_NAMES:  # the same few names, again and again
+        return value
     if not isinstance(value, str) or not _NAME_RE.fullmatch(value):
         raise InvalidSignal(
             field, f"must be 1–{MAX_NAME_LEN} letters, digits, spaces or _.-:/ (got {value!r})"
         )
+    if len(_GOOD_NAMES) < 10_000:
+        _GOOD_NAMES.add(value)
     return value
 
 
@@ -254,6 +260,9 @@ class Signal:
 def _check_receivers(receivers: Iterable[object]) -> tuple[int, ...]:
     out: list[int] = []
     for value in receivers:
+        if value.__class__ is int and -(2**63) < value < 2**63:
+            out.append(value)
+            continue
         if isinstance(value, bool):
             raise InvalidSignal("receivers", f"must be Telegram user ids (got {value!r})")
         try:
@@ -328,6 +337,11 @@ def derive_tags(
     reasons: Iterable[str], rules: Iterable[tuple[str, str]] = DEFAULT_TAG_RULES
 ) -> tuple[str, ...]:
     """Tags whose needle occurs (case-insensitively) in any reason, in rule order."""
+    return _derive_tags(tuple(reasons), tuple(rules))
+
+
+@lru_cache(maxsize=4096)  # bots repeat the same few reasons
+def _derive_tags(reasons: tuple[str, ...], rules: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     text = [r.lower() for r in reasons]
     tags = [tag for needle, tag in rules if any(needle.lower() in r for r in text)]
     return tuple(dict.fromkeys(tags))

@@ -8,9 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, text, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import Executable
 
-from sigtrack.adapters.storage.rows import load_records, signal_row
+from sigtrack.adapters.storage.raw import RawSql
+from sigtrack.adapters.storage.rows import Row, load_records, signal_row
 from sigtrack.adapters.storage.tables import deliveries, signal_events, signals
 from sigtrack.core.errors import SignalIdConflict
 from sigtrack.core.records import Closing
@@ -29,9 +33,42 @@ _ID_LOCK_SPACE = 0x5167  # advisory-lock namespace of id allocation
 _ID_LOCK_BUCKETS = 64
 
 
+class IdTaken(IntegrityError):
+    """A concurrent writer took the id just chosen; the transaction is tried again."""
+
+    def __init__(self, signal_id: str) -> None:
+        super().__init__(f"signal_id {signal_id!r} was taken meanwhile", None, Exception())
+
+
+def _update_closing() -> Executable:
+    return (
+        update(signals)
+        .where(signals.c.id == bindparam("pk"))
+        .values(
+            status=bindparam("new_status", type_=signals.c.status.type),
+            result=bindparam("new_result", type_=signals.c.result.type),
+            exit_reason=bindparam("new_exit_reason", type_=signals.c.exit_reason.type),
+            pnl_pct=bindparam("new_pnl_pct", type_=signals.c.pnl_pct.type),
+            closed_at=bindparam("new_closed_at", type_=signals.c.closed_at.type),
+        )
+    )
+
+
+def closed_row(row: Row, closing: Closing) -> dict[str, Any]:
+    """The stored row as it reads after `closing`."""
+    return dict(row) | {
+        "status": Status.CLOSED.value,
+        "result": closing.result.value,
+        "exit_reason": closing.exit_reason.value,
+        "pnl_pct": closing.pnl_pct,
+        "closed_at": closing.closed_at,
+    }
+
+
 def apply_closing(
     conn: Connection,
-    row: RowMapping,
+    raw: RawSql,
+    row: Row,
     closing: Closing,
     *,
     actor: str,
@@ -39,26 +76,18 @@ def apply_closing(
     now: datetime,
 ) -> None:
     was_closed = row["status"] == Status.CLOSED
-    conn.execute(
-        update(signals)
-        .where(signals.c.id == row["id"])
-        .values(
-            status=Status.CLOSED.value,
-            result=closing.result.value,
-            exit_reason=closing.exit_reason.value,
-            pnl_pct=closing.pnl_pct,
-            closed_at=closing.closed_at,
-        )
-    )
+    new = closed_row(row, closing)
+    values = {
+        f"new_{k}": new[k] for k in ("status", "result", "exit_reason", "pnl_pct", "closed_at")
+    }
+    raw.execute(conn, "update_closing", _update_closing, {"pk": row["id"], **values})
     if was_closed:
         kind = EventKind.OVERRIDE
         extra = {"old_result": row["result"], "old_pnl_pct": row["pnl_pct"]}
     else:
         kind, extra = _closing_kind(closing), {}
-    conn.execute(
-        insert(signal_events),
-        _closing_event(row["id"], closing, kind, actor=actor, note=note, now=now, extra=extra),
-    )
+    event = _closing_event(row["id"], closing, kind, actor=actor, note=note, now=now, extra=extra)
+    raw.executemany(conn, "insert_events", lambda: insert(signal_events), [event])
 
 
 def _closing_kind(closing: Closing) -> EventKind:
@@ -86,17 +115,37 @@ def _closing_event(
             "data": data}  # fmt: skip
 
 
+def _insert_signal_unless_taken() -> Executable:
+    """One signal row, or nothing when its id is taken (SQLite ≥ 3.35 and PostgreSQL)."""
+    return (
+        sqlite.insert(signals)
+        .on_conflict_do_nothing(index_elements=["signal_id"])
+        .returning(signals.c.id)
+    )
+
+
+def _insert_signal_unless_taken_pg() -> Executable:
+    return (
+        postgresql.insert(signals)
+        .on_conflict_do_nothing(index_elements=["signal_id"])
+        .returning(signals.c.id)
+    )
+
+
 class SignalAdder:
     """One `add_signals` transaction: choose ids, detect repeats, insert in bulk."""
 
-    def __init__(self, conn: Connection, now: datetime, on_conflict: str) -> None:
+    def __init__(self, conn: Connection, raw: RawSql, now: datetime, on_conflict: str) -> None:
         self.conn = conn
+        self.raw = raw
         self.now = now
         self.on_conflict = on_conflict
         self.taken: set[str] = set()
         self.pending: dict[str, NewSignal] = {}
 
     def run(self, items: Sequence[NewSignal]) -> list[AddOutcome]:
+        if len(items) == 1 and items[0].signal.signal_id is None:
+            return [self._add_one(items[0])]
         supplied = [i.signal.signal_id for i in items if i.signal.signal_id is not None]
         existing = self._existing_rows(supplied)
         derived_bases = [
@@ -133,7 +182,9 @@ class SignalAdder:
             and item.closing
             and row["status"] == Status.ACTIVE
         ):
-            apply_closing(self.conn, row, item.closing, actor=item.actor, note=None, now=self.now)
+            apply_closing(
+                self.conn, self.raw, row, item.closing, actor=item.actor, note=None, now=self.now
+            )
             return AddOutcome(signal_id=signal_id, status=AddStatus.CLOSED)
         return outcome
 
@@ -193,15 +244,49 @@ class SignalAdder:
             taken.update(self.conn.execute(query).scalars())
         return taken
 
+    def _add_one(self, item: NewSignal) -> AddOutcome:
+        """The common case, `track`: try the old-scheme id at once; suffix only if taken."""
+        signal = item.signal
+        base = base_signal_id(signal.user_id, signal.symbol, signal.created_at)
+        self._lock_bases([base])
+        build = (
+            _insert_signal_unless_taken_pg
+            if self.conn.dialect.name == "postgresql"
+            else _insert_signal_unless_taken
+        )
+        inserted = self.raw.execute(
+            self.conn, "insert_signal_unless_taken", build, signal_row(base, item, self.now)
+        )
+        signal_id = base
+        if not inserted:  # another signal holds the base id: take the next suffix
+            self.taken.update(self._taken_ids([base]))
+            signal_id = self._free_id(base)
+            row = signal_row(signal_id, item, self.now)
+            inserted = self.raw.execute(self.conn, "insert_signal_unless_taken", build, row)
+            if not inserted:  # a concurrent writer won this id after all: the caller retries
+                raise IdTaken(signal_id)
+        self._insert_children([(inserted[0]["id"], item)])
+        return AddOutcome(signal_id=signal_id, status=AddStatus.ADDED)
+
     def _insert(self, pending: list[tuple[str, NewSignal]]) -> None:
         if not pending:
             return
         rows = [signal_row(signal_id, item, self.now) for signal_id, item in pending]
-        statement = insert(signals).returning(signals.c.id, sort_by_parameter_order=True)
-        pks = list(self.conn.execute(statement, rows).scalars())
+        self.raw.executemany(self.conn, "insert_signals", lambda: insert(signals), rows)
+        pk_of: dict[str, int] = {}
+        ids = [signal_id for signal_id, _item in pending]
+        for start in range(0, len(ids), BATCH):
+            query = select(signals.c.id, signals.c.signal_id).where(
+                signals.c.signal_id.in_(ids[start : start + BATCH])
+            )
+            pk_of.update((sid, pk) for pk, sid in self.conn.execute(query))
+        self._insert_children([(pk_of[signal_id], item) for signal_id, item in pending])
+
+    def _insert_children(self, added: list[tuple[int, NewSignal]]) -> None:
+        """The created (and closed) events and the deliveries of freshly inserted rows."""
         events: list[dict[str, Any]] = []
         receivers: list[dict[str, Any]] = []
-        for pk, (_signal_id, item) in zip(pks, pending, strict=True):
+        for pk, item in added:
             signal = item.signal
             events.append(
                 {"signal_pk": pk, "kind": EventKind.CREATED.value, "at": self.now,
@@ -218,6 +303,5 @@ class SignalAdder:
                     _closing_event(pk, item.closing, kind, actor=item.actor, note=None,
                                    now=self.now, extra={})
                 )  # fmt: skip
-        self.conn.execute(insert(signal_events), events)
-        if receivers:
-            self.conn.execute(insert(deliveries), receivers)
+        self.raw.executemany(self.conn, "insert_events", lambda: insert(signal_events), events)
+        self.raw.executemany(self.conn, "insert_deliveries", lambda: insert(deliveries), receivers)

@@ -76,7 +76,7 @@ def _sqlite_engine(url: str, busy_timeout_s: float, synchronous: str) -> Engine:
         # A write transaction takes the lock at once, so that it waits (busy timeout)
         # instead of failing when it later upgrades from a read lock.
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 

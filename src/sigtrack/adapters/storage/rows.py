@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -52,7 +52,11 @@ def signal_row(signal_id: str, item: NewSignal, now: datetime) -> dict[str, Any]
     }
 
 
-def record_from_row(row: RowMapping, receivers: Sequence[int]) -> SignalRecord:
+# A row as SQLAlchemy returns it, or as the raw hot path returns it.
+Row = Mapping[str, Any] | RowMapping
+
+
+def record_from_row(row: Row, receivers: Sequence[int]) -> SignalRecord:
     signal = Signal(
         signal_id=row["signal_id"],
         symbol=row["symbol"],

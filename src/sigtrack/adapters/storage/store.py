@@ -10,14 +10,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.sql.expression import Executable
 
-from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing
+from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, closed_row
 from sigtrack.adapters.storage.engine import IMMEDIATE
-from sigtrack.adapters.storage.rows import load_records
-from sigtrack.adapters.storage.tables import activity, signal_events, signals
+from sigtrack.adapters.storage.raw import RawSql
+from sigtrack.adapters.storage.rows import load_records, record_from_row
+from sigtrack.adapters.storage.tables import activity, deliveries, signal_events, signals
 from sigtrack.core.errors import (
     SignalAlreadyClosed,
     SignalNotFound,
@@ -47,6 +49,7 @@ class SqlSignalStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._writer = engine.execution_options(**IMMEDIATE)
+        self._raw = RawSql(engine.dialect)
 
     @property
     def engine(self) -> Engine:
@@ -90,7 +93,7 @@ class SqlSignalStore:
     ) -> list[AddOutcome]:
         if not items:
             return []
-        return self._write(lambda conn: SignalAdder(conn, now, on_conflict).run(items))
+        return self._write(lambda conn: SignalAdder(conn, self._raw, now, on_conflict).run(items))
 
     def get(self, signal_id: str) -> SignalRecord:
         with self._reading() as conn:
@@ -135,18 +138,15 @@ class SqlSignalStore:
         now: datetime,
     ) -> SignalRecord:
         def work(conn: Connection) -> SignalRecord:
-            row = (
-                conn.execute(select(signals).where(signals.c.signal_id == signal_id))
-                .mappings()
-                .first()
-            )
-            if row is None:
+            found = self._raw.execute(conn, "signal_by_id", _signal_by_id, {"signal_id": signal_id})
+            if not found:
                 raise SignalNotFound(signal_id)
+            row = found[0]
             if row["status"] == Status.CLOSED and not override:
                 raise SignalAlreadyClosed(signal_id, row["result"])
-            apply_closing(conn, row, closing, actor=actor, note=note, now=now)
-            fresh = conn.execute(select(signals).where(signals.c.id == row["id"])).mappings()
-            return load_records(conn, [fresh.one()])[0]
+            apply_closing(conn, self._raw, row, closing, actor=actor, note=note, now=now)
+            receivers = self._raw.execute(conn, "receivers_of", _receivers_of, {"pk": row["id"]})
+            return record_from_row(closed_row(row, closing), [r["user_id"] for r in receivers])
 
         return self._write(work)
 
@@ -239,6 +239,18 @@ class SqlSignalStore:
                     at=row["at"], user_id=row["user_id"], username=row["username"],
                     command=row["command"], symbol=row["symbol"], timeframe=row["timeframe"],
                 )  # fmt: skip
+
+
+def _signal_by_id() -> Executable:
+    return select(signals).where(signals.c.signal_id == bindparam("signal_id"))
+
+
+def _receivers_of() -> Executable:
+    return (
+        select(deliveries.c.user_id)
+        .where(deliveries.c.signal_pk == bindparam("pk"))
+        .order_by(deliveries.c.position)
+    )
 
 
 def _activity_key(a: Activity) -> str:
