@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sigtrack.config import Settings, load_settings
+from sigtrack.core.signals import Signal
+
+SIGNAL_TIME = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+LONG: dict[str, Any] = {
+    "symbol": "BTCUSDT",
+    "side": "LONG",
+    "timeframe": "15m",
+    "entry": 50000.0,
+    "targets": (51000.0, 52000.0),
+    "stop": 49000.0,
+    "created_at": SIGNAL_TIME,
+}
 
 
 def settings_for(url: str, **overrides: object) -> Settings:
@@ -26,3 +41,8 @@ def bot_signal(**changes: object) -> dict[str, object]:
     }
     signal.update(changes)
     return signal
+
+
+def make_signal(**changes: Any) -> Signal:
+    """A valid LONG `Signal`, with changes."""
+    return Signal(**{**LONG, **changes})

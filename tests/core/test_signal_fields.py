@@ -10,24 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factories import make_signal as make
 from sigtrack.core.candles import Timeframe
 from sigtrack.core.errors import InvalidSignal
-from sigtrack.core.signals import MAX_REASON_LEN, MAX_REASONS, Signal, normalize_symbol
+from sigtrack.core.signals import MAX_REASON_LEN, MAX_REASONS, normalize_symbol
 
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
-LONG: dict[str, Any] = {
-    "symbol": "BTCUSDT",
-    "side": "LONG",
-    "timeframe": "15m",
-    "entry": 50000.0,
-    "targets": (51000.0, 52000.0),
-    "stop": 49000.0,
-    "created_at": NOW,
-}
-
-
-def make(**changes: Any) -> Signal:
-    return Signal(**{**LONG, **changes})
 
 
 def refusal(**changes: Any) -> InvalidSignal:

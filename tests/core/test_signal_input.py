@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factories import bot_signal
 from sigtrack.core.candles import Timeframe
 from sigtrack.core.errors import InvalidSignal
 from sigtrack.core.signal_input import parse_datetime, signal_from_mapping
@@ -17,18 +18,7 @@ from sigtrack.core.signals import Side, Signal, SignalDefaults
 
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 JAKARTA = ZoneInfo("Asia/Jakarta")
-OLD_BOT_DICT: dict[str, Any] = {
-    "symbol": "BTCUSDT",
-    "timeframe": "15m",
-    "side": "LONG",
-    "confidence": 80,
-    "reasons": ["Near demand zone", "Dip: -3.2%"],
-    "price": 50000.0,
-    "entry_price": 50000.0,
-    "tp1": 51000.0,
-    "tp2": 52000.0,
-    "sl": 49000.0,
-}
+OLD_BOT_DICT: dict[str, Any] = bot_signal()
 OLD_TRACKER_LINE: dict[str, Any] = {
     "signal_id": "123456_BTCUSDT_1771234567",
     "user_id": 123456,

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factories import make_signal as make
 from sigtrack.core.errors import InvalidSignal
 from sigtrack.core.records import (
     Closing,
@@ -20,7 +21,6 @@ from sigtrack.core.signals import (
     FUTURE_TOLERANCE,
     ExitReason,
     Result,
-    Signal,
     Status,
     base_signal_id,
     check_not_in_future,
@@ -32,19 +32,6 @@ from sigtrack.core.signals import (
 
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 WIB = timezone(timedelta(hours=7))
-LONG: dict[str, Any] = {
-    "symbol": "BTCUSDT",
-    "side": "LONG",
-    "timeframe": "15m",
-    "entry": 50000.0,
-    "targets": (51000.0, 52000.0),
-    "stop": 49000.0,
-    "created_at": NOW,
-}
-
-
-def make(**changes: Any) -> Signal:
-    return Signal(**{**LONG, **changes})
 
 
 # --- ids ---------------------------------------------------------------------------

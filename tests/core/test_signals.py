@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factories import LONG
 from sigtrack.core.candles import Timeframe
 from sigtrack.core.errors import InvalidSignal
 from sigtrack.core.signals import (
@@ -22,15 +23,6 @@ from sigtrack.core.signals import (
 )
 
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
-LONG: dict[str, Any] = {
-    "symbol": "BTCUSDT",
-    "side": "LONG",
-    "timeframe": "15m",
-    "entry": 50000.0,
-    "targets": (51000.0, 52000.0),
-    "stop": 49000.0,
-    "created_at": NOW,
-}
 SHORT: dict[str, Any] = {**LONG, "side": "SHORT", "targets": (49000.0, 48000.0), "stop": 51000.0}
 
 
