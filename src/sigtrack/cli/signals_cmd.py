@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +12,7 @@ from rich.table import Table
 
 from sigtrack.cli.app import app, out, print_json, state
 from sigtrack.core.errors import InvalidBatch, InvalidInput
+from sigtrack.core.records import SignalRecord
 from sigtrack.core.signal_input import json_problem, parse_datetime
 from sigtrack.core.signals import to_number
 from sigtrack.services.views import event_json, record_json
@@ -156,8 +157,12 @@ def close(
         note=note,
         override=override,
     )
+    _print_outcome(record, st.settings.zone, as_json)
+
+
+def _print_outcome(record: SignalRecord, zone: tzinfo, as_json: bool) -> None:
     if as_json:
-        print_json(record_json(record, st.settings.zone))
+        print_json(record_json(record, zone))
     else:
         out.print(f"{record.signal_id}: {record.result}", markup=False)
 
@@ -173,10 +178,7 @@ def cancel(
     """Cancel an open signal (it leaves every winrate)."""
     st = state(ctx)
     record = st.tracker.cancel(signal_id, actor=actor, note=note)
-    if as_json:
-        print_json(record_json(record, st.settings.zone))
-    else:
-        out.print(f"{record.signal_id}: {record.result}", markup=False)
+    _print_outcome(record, st.settings.zone, as_json)
 
 
 @app.command()
