@@ -225,3 +225,13 @@ def test_commands_are_logged_as_activity(tracker: Tracker) -> None:
     ]
     with pytest.raises(InvalidInput, match="command"):
         tracker.track_command(5, "budi", "", now=NOW)
+
+
+def test_many_signals_in_one_second_keep_counting_past_a_page_of_suffixes(
+    tracker: Tracker,
+) -> None:
+    at = NOW - timedelta(minutes=5)
+    ids = [tracker.track(bot_signal(), receivers=[3], created_at=at, now=NOW) for _ in range(40)]
+    ids += tracker.track_many([bot_signal(receivers=[3], created_at=at)] * 3, now=NOW)
+    base = f"3_BTCUSDT_{int(at.timestamp())}"
+    assert ids == [base] + [f"{base}_{n}" for n in range(2, 44)]

@@ -31,6 +31,7 @@ from sigtrack.services.ports import AddOutcome, AddStatus, NewSignal
 BATCH = 1000
 _ID_LOCK_SPACE = 0x5167  # advisory-lock namespace of id allocation
 _ID_LOCK_BUCKETS = 64
+_SUFFIX_PAGE = 32
 
 
 class IdTaken(IntegrityError):
@@ -237,12 +238,22 @@ class SignalAdder:
             query = select(signals.c.signal_id).where(signals.c.signal_id.in_(chunk))
             taken.update(self.conn.execute(query).scalars())
         for base in [b for b in unique if b in taken]:
-            pattern = base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "\\_%"
-            query = select(signals.c.signal_id).where(
-                signals.c.signal_id.like(pattern, escape="\\")
-            )
-            taken.update(self.conn.execute(query).scalars())
+            taken.update(self._taken_suffixes(base))
         return taken
+
+    def _taken_suffixes(self, base: str) -> set[str]:
+        """`base_2`, `base_3`, … that are stored: asked in pages of exact ids, so that
+        the unique index answers (a LIKE would scan the table on SQLite)."""
+        taken: set[str] = set()
+        first = 2
+        while True:
+            page = [suffixed_signal_id(base, n) for n in range(first, first + _SUFFIX_PAGE)]
+            query = select(signals.c.signal_id).where(signals.c.signal_id.in_(page))
+            found = set(self.conn.execute(query).scalars())
+            taken |= found
+            if len(found) < _SUFFIX_PAGE:
+                return taken
+            first += _SUFFIX_PAGE
 
     def _add_one(self, item: NewSignal) -> AddOutcome:
         """The common case, `track`: try the old-scheme id at once; suffix only if taken."""

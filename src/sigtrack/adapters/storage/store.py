@@ -176,30 +176,23 @@ class SqlSignalStore:
         ]  # fmt: skip
 
     def result_counts(self, since: datetime, until: datetime) -> ResultCounts:
-        query = (
-            select(
-                signals.c.status,
-                signals.c.result,
-                func.count(),
-                func.sum(signals.c.pnl_pct),
-                func.count(signals.c.pnl_pct),
-            )
-            .where(signals.c.created_at >= since, signals.c.created_at <= until)
-            .group_by(signals.c.status, signals.c.result)
-        )
-        open_count, pnl_sum, pnl_count = 0, 0.0, 0
-        by_result: dict[Result, int] = {}
+        """One pass over the cohort's slice of the covering index, no GROUP BY sort."""
+        status, result, pnl = signals.c.status, signals.c.result, signals.c.pnl_pct
+        with_pnl = (status == Status.CLOSED.value) & (result != Result.CANCELLED.value)
+        outcomes = [r for r in Result]
+        query = select(
+            func.count().filter(status == Status.ACTIVE.value),
+            *(func.count().filter(result == r.value) for r in outcomes),
+            func.sum(pnl).filter(with_pnl),
+            func.count(pnl).filter(with_pnl),
+        ).where(signals.c.created_at >= since, signals.c.created_at <= until)
         with self._reading() as conn:
-            for status, result, n, pnl, n_pnl in conn.execute(query):
-                if status == Status.ACTIVE:
-                    open_count += n
-                    continue
-                by_result[Result(result)] = by_result.get(Result(result), 0) + n
-                if result != Result.CANCELLED:
-                    pnl_sum += pnl or 0.0
-                    pnl_count += n_pnl
+            open_count, *counts, pnl_sum, pnl_count = conn.execute(query).one()
         return ResultCounts(
-            open=open_count, by_result=by_result, pnl_sum_pct=pnl_sum, pnl_count=pnl_count
+            open=open_count,
+            by_result={r: n for r, n in zip(outcomes, counts, strict=True) if n},
+            pnl_sum_pct=pnl_sum or 0.0,
+            pnl_count=pnl_count,
         )
 
     # --- activity -------------------------------------------------------------------
