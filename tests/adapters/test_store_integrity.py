@@ -20,6 +20,7 @@ from sqlalchemy.exc import StatementError
 
 from factories import bot_signal, settings_for
 from sigtrack import InvalidInput, Tracker
+from sigtrack.adapters.storage import SqlSignalStore
 from sigtrack.adapters.storage.engine import (
     HEAD_REVISION,
     create_store_engine,
@@ -198,3 +199,31 @@ def test_the_fast_and_the_bulk_write_paths_store_identical_rows(tmp_path: Path) 
     assert {r[3] for r in rows} == {"[51000.0, 52000.0]"}
     assert rows[0][5] == "2026-11-23 05:00:00.000000"
     assert {e[0] for e in events} == {"2026-11-23 05:00:00.000000"}
+
+
+def test_sqlite_checkpoints_on_a_background_thread_not_inside_writes(tmp_path: Path) -> None:
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'wal.db'}")
+    run_migrations(engine)
+    store = SqlSignalStore(engine, checkpoint_interval_s=0.05)
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    modes: list[str] = []
+    real_checkpoint = checkpointer.checkpoint
+
+    def spy(mode: str) -> None:
+        modes.append(mode)
+        real_checkpoint(mode)
+
+    checkpointer.checkpoint = spy  # type: ignore[method-assign]
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE filler (x BLOB)")
+        conn.exec_driver_sql("INSERT INTO filler VALUES (zeroblob(200000))")
+    deadline = time.monotonic() + 5
+    while "PASSIVE" not in modes and time.monotonic() < deadline:
+        time.sleep(0.02)
+    store.dispose()
+    assert "PASSIVE" in modes and modes[-1] == "TRUNCATE"
+    wal = tmp_path / "wal.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0

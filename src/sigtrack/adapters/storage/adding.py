@@ -259,7 +259,6 @@ class SignalAdder:
         """The common case, `track`: try the old-scheme id at once; suffix only if taken."""
         signal = item.signal
         base = base_signal_id(signal.user_id, signal.symbol, signal.created_at)
-        self._lock_bases([base])
         build = (
             _insert_signal_unless_taken_pg
             if self.conn.dialect.name == "postgresql"
@@ -270,6 +269,7 @@ class SignalAdder:
         )
         signal_id = base
         if not inserted:  # another signal holds the base id: take the next suffix
+            self._lock_bases([base])  # the base insert itself needs no lock: ON CONFLICT
             self.taken.update(self._taken_ids([base]))
             signal_id = self._free_id(base)
             row = signal_row(signal_id, item, self.now)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql.expression import Executable
 
 from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, closed_row
+from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.engine import IMMEDIATE
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import load_records, record_from_row
@@ -46,16 +47,23 @@ _RETRIES = 8  # a concurrent writer took the id we chose: choose again
 
 
 class SqlSignalStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, checkpoint_interval_s: float | None = 2.0) -> None:
         self._engine = engine
         self._writer = engine.execution_options(**IMMEDIATE)
         self._raw = RawSql(engine.dialect)
+        self._checkpointer = (
+            WalCheckpointer(engine, checkpoint_interval_s)
+            if engine.dialect.name == "sqlite" and checkpoint_interval_s
+            else None
+        )
 
     @property
     def engine(self) -> Engine:
         return self._engine
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self._engine.dispose()
 
     # --- plumbing -------------------------------------------------------------------
