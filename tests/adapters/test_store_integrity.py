@@ -184,7 +184,6 @@ def test_the_fast_and_the_bulk_write_paths_store_identical_rows(tmp_path: Path) 
             [bot_signal(created_at=at.isoformat(), receivers=[7, 8])] * 2, now=NOW
         )
         tracker.close(one, result="win", pnl_pct=1.5, actor="t", now=NOW)
-        tracker.import_jsonl([], now=NOW)
     engine = create_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(
