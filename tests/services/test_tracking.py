@@ -120,3 +120,7 @@ def test_bad_activity_is_refused_naming_the_field(args: tuple[object, ...], fiel
     with pytest.raises(InvalidInput) as caught:
         make_activity(user_id, username, command, NOW, *rest)
     assert caught.value.field == field
+
+
+def test_a_dict_whose_time_is_null_is_created_now(service: TrackingService) -> None:
+    assert service.build_signal(bot_signal(created_at=None), now=NOW).created_at == NOW
