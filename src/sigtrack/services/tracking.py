@@ -79,7 +79,9 @@ class TrackingService:
             if created_at is not None:
                 built = replace(built, created_at=created_at)
         else:
-            has_time = any(signal.get(k) is not None for k in ("created_at", "timestamp", "time"))
+            has_time = isinstance(signal, Mapping) and any(
+                signal.get(k) is not None for k in ("created_at", "timestamp", "time")
+            )
             built = signal_from_mapping(
                 signal,
                 defaults=self.defaults,
