@@ -12,12 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factories import summarize
 from sigtrack.core.errors import InvalidInput
-from sigtrack.core.signals import Result
 from sigtrack.core.stats import (
     Z_95,
     ResultCounts,
-    WinrateSummary,
     cohort_start,
     summarize_winrate,
     wilson_interval,
@@ -190,18 +189,6 @@ def test_the_window_starts_at_a_local_midnight_and_spans_the_days_asked(
 
 
 # --- summarize_winrate -------------------------------------------------------------
-
-
-def summarize(
-    open_: int = 0, pnl_sum: float = 0.0, pnl_count: int = 0, **by: int
-) -> WinrateSummary:
-    counts = ResultCounts(
-        open=open_,
-        by_result={Result[name.upper()]: n for name, n in by.items()},
-        pnl_sum_pct=pnl_sum,
-        pnl_count=pnl_count,
-    )
-    return summarize_winrate(counts, days=7, since=cohort_start(NOW, 7, JAKARTA), until=NOW)
 
 
 def test_the_old_example_45_signals_32_wins_is_71_1_percent() -> None:

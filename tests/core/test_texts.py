@@ -8,26 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from factories import summarize
 from sigtrack.core.errors import InvalidInput
-from sigtrack.core.signals import Result
-from sigtrack.core.stats import ResultCounts, WinrateSummary, cohort_start, summarize_winrate
 from sigtrack.core.texts import NO_VALUE, Lang, format_pct, parse_lang, render_winrate
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)  # 17:00 WIB
-
-
-def summarize(
-    days: int = 7, open_: int = 0, pnl_sum: float = 0.0, pnl_count: int = 0, **by: int
-) -> WinrateSummary:
-    counts = ResultCounts(
-        open=open_,
-        by_result={Result[name.upper()]: n for name, n in by.items()},
-        pnl_sum_pct=pnl_sum,
-        pnl_count=pnl_count,
-    )
-    since = cohort_start(NOW, days, JAKARTA)
-    return summarize_winrate(counts, days=days, since=since, until=NOW)
 
 
 OLD_EXAMPLE = summarize(win=32, loss=13, pnl_sum=81.0, pnl_count=45, open_=3)
