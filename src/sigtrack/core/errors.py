@@ -8,7 +8,9 @@
     ├── StateConflict                        the request contradicts what is stored
     │   ├── SignalAlreadyClosed              closing / cancelling a closed signal
     │   └── SignalIdConflict                 a caller-supplied id reused for other content
-    └── StorageError                         the database failed or is unreachable
+    ├── StorageError                         the database failed or is unreachable
+    └── MarketDataError                      candles could not be read or fetched
+        └── UnknownSymbol (LookupError)      the exchange or folder has no such symbol
 
 The CLI, the bot and the HTTP API each translate these in exactly one place.
 """
@@ -77,3 +79,17 @@ class SignalIdConflict(StateConflict):
 
 class StorageError(SigtrackError):
     """The database failed or could not be reached."""
+
+
+class MarketDataError(SigtrackError):
+    """Candles could not be read or fetched (file, exchange, cache)."""
+
+
+class UnknownSymbol(MarketDataError, LookupError):
+    def __init__(self, symbol: str, where: str) -> None:
+        self.symbol = symbol
+        self.where = where
+        super().__init__(f"symbol: {symbol!r} is not listed on {where}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from sigtrack.core.candles import Candles
 from sigtrack.core.records import (
     Activity,
     Closing,
@@ -91,3 +92,23 @@ class SignalStore(Protocol):
     def list_activity(self) -> Iterator[Activity]: ...
 
     def dispose(self) -> None: ...
+
+
+class CandleSource(Protocol):
+    """Final 1-minute candles of a symbol: from files, an exchange, or a cache of either."""
+
+    @property
+    def name(self) -> str:
+        """Where the candles come from, for messages and cache paths (e.g. `binance-usdm`)."""
+        ...
+
+    def candles(self, symbol: str, start_ms: int, end_ms: int) -> Candles:
+        """The candles with start_ms <= open time < end_ms that are final.
+
+        Never a candle still forming. A minute missing at the live edge (not published
+        yet) is simply not there; a minute the source confirms it does not have (the
+        exchange skipped it: later candles exist and a re-read returns the same) is left
+        out and shows as a gap. Raises UnknownSymbol for a symbol the source does not
+        list, MarketDataError when the data cannot be read.
+        """
+        ...

@@ -1,0 +1,1 @@
+"""Market data: candles from files, from an exchange through ccxt, and a Parquet cache."""
