@@ -104,9 +104,7 @@ class Candles:
         _check_prices(times, columns)
 
     @classmethod
-    def from_rows(
-        cls, rows: Sequence[Sequence[float]], *, step_ms: int = MINUTE_MS
-    ) -> Candles:
+    def from_rows(cls, rows: Sequence[Sequence[float]], *, step_ms: int = MINUTE_MS) -> Candles:
         """Rows of `[open_time_ms, open, high, low, close, volume?]` (volume 0 if absent)."""
         table = np.zeros((len(rows), 6), dtype=np.float64)
         for index, row in enumerate(rows):
@@ -161,9 +159,7 @@ class Candles:
         """Every place where candles are missing between two present ones."""
         steps = np.diff(self.open_time_ms) // self.step_ms
         where = np.flatnonzero(steps > 1)
-        return [
-            Gap(after_ms=int(self.open_time_ms[i]), missing=int(steps[i]) - 1) for i in where
-        ]
+        return [Gap(after_ms=int(self.open_time_ms[i]), missing=int(steps[i]) - 1) for i in where]
 
     def concat(self, later: Candles) -> Candles:
         """These candles followed by `later`, which must start after they end."""
@@ -194,7 +190,7 @@ _COLUMNS = ("open_time_ms", "open", "high", "low", "close", "volume")
 
 def _column(values: object, name: str, dtype: type) -> npt.NDArray[Any]:
     try:
-        array = np.asarray(values, dtype=dtype)
+        array: npt.NDArray[Any] = np.asarray(values, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"candles.{name}", f"must be numbers ({exc})") from None
     if array.ndim != 1:

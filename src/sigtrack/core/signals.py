@@ -55,8 +55,12 @@ class ExitReason(StrEnum):
     TP8 = "TP8"
     TP9 = "TP9"
     TP10 = "TP10"
-    TP1_BE = "TP1_BE"
-    TP1_EXPIRED = "TP1_EXPIRED"
+    TP1_BE = "TP1_BE"  # TP1, then the rest at the stop moved to entry
+    TP1_SL = "TP1_SL"  # TP1, then the rest at the original stop (stop not moved)
+    TP1_EXPIRED = "TP1_EXPIRED"  # TP1, then the rest closed at expiry
+    TP2_BE = "TP2_BE"  # the same after TP2, with a three-leg exit plan
+    TP2_SL = "TP2_SL"
+    TP2_EXPIRED = "TP2_EXPIRED"
     SL = "SL"
     TIMEOUT = "TIMEOUT"
     MANUAL = "MANUAL"
