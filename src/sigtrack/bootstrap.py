@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from sigtrack.adapters.market.cache import CachedCandleSource
+from sigtrack.adapters.market.exchange import CcxtCandleSource
+from sigtrack.adapters.market.files import FileCandleSource
 from sigtrack.adapters.storage import SqlSignalStore, create_store_engine, migrate
 from sigtrack.config import Settings
+from sigtrack.services.ports import CandleSource
+from sigtrack.services.settling import SettlingService
 from sigtrack.services.tracking import TrackingService
 
 
@@ -32,3 +38,20 @@ def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
     store = SqlSignalStore(engine)
     tracking = TrackingService(store, defaults=settings.signal_defaults, zone=settings.zone)
     return App(settings=settings, store=store, tracking=tracking)
+
+
+def build_candle_source(
+    settings: Settings, *, candles: Path | None = None, symbol: str | None = None
+) -> CandleSource:
+    """Candle files when given (a folder of SYMBOL.csv / .parquet, or one file with
+    `symbol`), else the configured exchange behind the Parquet cache."""
+    if candles is not None:
+        return FileCandleSource(candles, symbol=symbol)
+    exchange = CcxtCandleSource(
+        settings.exchange, settings.market, api_url=settings.exchange_url or None
+    )
+    return CachedCandleSource(exchange, settings.resolved_candles_dir)
+
+
+def build_settling(app: App, source: CandleSource) -> SettlingService:
+    return SettlingService(app.store, source, app.settings.policy)

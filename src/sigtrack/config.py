@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sigtrack.core.errors import InvalidInput
+from sigtrack.core.policy import ResolutionPolicy, parse_same_candle
 from sigtrack.core.signals import DEFAULT_TAG_RULES, SignalDefaults
 from sigtrack.core.texts import Lang, parse_lang
 
@@ -36,10 +37,25 @@ class Settings:
     sqlite_busy_timeout_s: float = 10.0
     sqlite_synchronous: str = "NORMAL"
     admin_ids: tuple[int, ...] = field(default=())
+    # market data and settling (DESIGN §3)
+    exchange_url: str = ""  # empty: the exchange's own API; else e.g. a proxy or a test server
+    candles_dir: Path | None = None  # the candle cache; None: data_dir / "candles"
+    same_candle: str = "sl_first"
+    exit_plan: tuple[float, ...] = (0.5, 0.5)
+    move_stop_to_entry: bool = True
+    expire_after_timeframes: int = 96
+    fee_bps_per_side: float = 0.0
+    leverage: float = 1.0
+    monitor_every_s: float = 60.0
 
     def __post_init__(self) -> None:
         parse_zone(self.display_tz, "display_tz")
         object.__setattr__(self, "lang", parse_lang(self.lang))
+        self.policy  # noqa: B018 — builds the policy once so that a bad value fails here
+        if not self.monitor_every_s > 0:
+            raise InvalidInput(
+                "monitor_every_s", f"must be a number of seconds > 0 (got {self.monitor_every_s!r})"
+            )
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -49,6 +65,21 @@ class Settings:
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'sigtrack.db'}"
+
+    @property
+    def policy(self) -> ResolutionPolicy:
+        return ResolutionPolicy(
+            same_candle=parse_same_candle(self.same_candle),
+            exit_plan=self.exit_plan,
+            move_stop_to_entry=self.move_stop_to_entry,
+            expire_after_timeframes=self.expire_after_timeframes,
+            fee_bps_per_side=self.fee_bps_per_side,
+            leverage=self.leverage,
+        )
+
+    @property
+    def resolved_candles_dir(self) -> Path:
+        return self.candles_dir if self.candles_dir is not None else self.data_dir / "candles"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -88,7 +119,18 @@ _ENV = {
     "SIGTRACK_TAGS": "tag_rules",
     "SIGTRACK_SQLITE_BUSY_TIMEOUT_S": "sqlite_busy_timeout_s",
     "SIGTRACK_SQLITE_SYNCHRONOUS": "sqlite_synchronous",
+    "SIGTRACK_EXCHANGE_URL": "exchange_url",
+    "SIGTRACK_CANDLES_DIR": "candles_dir",
+    "SIGTRACK_SAME_CANDLE": "same_candle",
+    "SIGTRACK_EXIT_PLAN": "exit_plan",
+    "SIGTRACK_MOVE_STOP_TO_ENTRY": "move_stop_to_entry",
+    "SIGTRACK_EXPIRE_AFTER_TIMEFRAMES": "expire_after_timeframes",
+    "SIGTRACK_FEE_BPS_PER_SIDE": "fee_bps_per_side",
+    "SIGTRACK_LEVERAGE": "leverage",
+    "SIGTRACK_MONITOR_EVERY_S": "monitor_every_s",
 }
+_FLOATS = {"sqlite_busy_timeout_s", "fee_bps_per_side", "leverage", "monitor_every_s"}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
 def _parse_tag_rules(value: object) -> tuple[tuple[str, str], ...]:
@@ -123,16 +165,43 @@ def _parse_admin_ids(env: Mapping[str, str]) -> tuple[int, ...]:
 
 
 def _coerce(name: str, value: Any) -> Any:
-    if name == "data_dir":
+    if name in ("data_dir", "candles_dir"):
         return Path(str(value)).expanduser()
     if name == "tag_rules":
         return _parse_tag_rules(value)
-    if name == "sqlite_busy_timeout_s":
+    if name in _FLOATS:
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise InvalidInput(name, f"must be a number of seconds (got {value!r})") from None
+            raise InvalidInput(name, f"must be a number (got {value!r})") from None
+    if name == "expire_after_timeframes":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(name, f"must be a whole number (got {value!r})") from None
+    if name == "move_stop_to_entry":
+        return _coerce_bool(name, value)
+    if name == "exit_plan":
+        return _coerce_plan(value)
     return str(value)
+
+
+def _coerce_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise InvalidInput(name, f"must be true or false (got {value!r})")
+
+
+def _coerce_plan(value: Any) -> tuple[float, ...]:
+    """`[0.5, 0.5]` (TOML) or `0.5,0.5` (env)."""
+    parts = value if isinstance(value, list | tuple) else str(value).split(",")
+    try:
+        return tuple(float(part) for part in parts)
+    except (TypeError, ValueError):
+        raise InvalidInput("exit_plan", f"must be fractions like 0.5,0.5 (got {value!r})") from None
 
 
 def load_settings(

@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Self
 
 from sigtrack.adapters.jsonl import ExportReport, read_legacy_files, write_legacy_files
-from sigtrack.bootstrap import App, build_app
+from sigtrack.bootstrap import App, build_app, build_candle_source, build_settling
 from sigtrack.config import Settings, load_settings, parse_zone
 from sigtrack.core.errors import InvalidBatch, InvalidInput, InvalidSignal
 from sigtrack.core.records import (
@@ -22,10 +22,12 @@ from sigtrack.core.signals import (
     Result,
     Signal,
     Status,
+    normalize_symbol,
     same_content,
 )
 from sigtrack.core.stats import WinrateSummary
 from sigtrack.services.legacy import ImportReport, import_legacy
+from sigtrack.services.settling import PassReport, SettleHook, SettlingService
 from sigtrack.services.tracking import SignalInput
 
 
@@ -61,6 +63,7 @@ class Tracker:
     def __init__(self, app: App) -> None:
         self._app = app
         self._tracking = app.tracking
+        self._hooks: builtins.list[SettleHook] = []
 
     @classmethod
     def open(cls, url: str | None = None, *, settings: Settings | None = None) -> Self:
@@ -194,6 +197,39 @@ class Tracker:
     def winrate(self, days: int = 7, *, now: datetime | None = None) -> WinrateSummary:
         """Winrate of the signals created in the last `days` days (display zone)."""
         return self._tracking.winrate(days, now=_now(now))
+
+    # --- settling from candles ---------------------------------------------------------
+
+    def resolve(
+        self,
+        *,
+        candles: Path | str | None = None,
+        symbol: str | None = None,
+        now: datetime | None = None,
+    ) -> PassReport:
+        """One settling pass over the open signals, from candle files or the exchange."""
+        return self.settler(candles=candles, symbol=symbol).run_pass(
+            now=_now(now), symbols=None if symbol is None else {normalize_symbol(symbol)}
+        )
+
+    def settler(
+        self, *, candles: Path | str | None = None, symbol: str | None = None
+    ) -> SettlingService:
+        """The settling service on candle files (or the configured exchange), with the
+        hooks registered by `on_settled`."""
+        source = build_candle_source(
+            self.settings,
+            candles=None if candles is None else Path(candles),
+            symbol=None if symbol is None else normalize_symbol(symbol),
+        )
+        service = build_settling(self._app, source)
+        for hook in self._hooks:
+            service.add_hook(hook)
+        return service
+
+    def on_settled(self, hook: SettleHook) -> None:
+        """Call `hook(settled)` after every TP hit or close a settling pass stores."""
+        self._hooks.append(hook)
 
     # --- the old files ----------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -12,12 +12,15 @@ from typing import Annotated
 import typer
 
 from sigtrack.cli.app import app, err, out, print_json, state
+from sigtrack.cli.settle_cmd import render_pass
 from sigtrack.config import mask_url
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.texts import render_winrate
 from sigtrack.services.legacy import ImportReport
 
 DEMO_DIR = Path("signal_logs")
+# The bundled history and candles end here (scripts/make_demo_history.py, make_demo_candles.py).
+DEMO_HISTORY_END = datetime(2026, 11, 15, 17, 0, tzinfo=UTC)
 
 
 @app.command()
@@ -92,25 +95,33 @@ def demo(
     directory: Annotated[
         Path, typer.Option("--dir", help="Where the demo store and files go.")
     ] = DEMO_DIR,
+    candles: Annotated[
+        Path | None,
+        typer.Option(
+            "--candles",
+            help="Settle against these candle files (a folder of SYMBOL.csv / .parquet) "
+            "instead of the bundled generated ones.",
+        ),
+    ] = None,
 ) -> None:
-    """Import an example history in the old format and print the winrate."""
+    """Import an example history in the old format, settle its open signals, print the winrate."""
     st = state(ctx)
-    history = directory / "demo_history"
-    history.mkdir(parents=True, exist_ok=True)
-    source = resources.files("sigtrack") / "demo_data"
-    for entry in source.iterdir():
-        if entry.name.endswith(".jsonl"):
-            with resources.as_file(entry) as path:
-                shutil.copyfile(path, history / entry.name)
+    history = _copy_bundled("demo_data", directory / "demo_history", ".jsonl")
+    bundled = candles is None
+    if bundled:
+        candles = _copy_bundled("demo_data/candles", directory / "demo_candles", ".parquet")
     if st.db is None and st.config is None:
         st.db = f"sqlite:///{directory / 'demo.db'}"
     tracker = st.tracker
+    zone, lang = st.settings.zone, st.settings.lang
     out.print(f"store: {mask_url(st.settings.resolved_database_url)}", markup=False)
     out.print(f"importing the example history (generated, old JSONL format) from {history}/")
     print_import_report(tracker.import_jsonl([history]))
-    newest = tracker.list(limit=1)
-    as_of = newest[0].signal.created_at + timedelta(hours=1) if newest else None
-    zone = st.settings.zone
+    as_of = DEMO_HISTORY_END if bundled else None
+    label = "generated, bundled" if bundled else "yours"
+    out.print(f"\nsettling the open signals from candles ({label}): {candles}/", markup=False)
+    report = tracker.resolve(candles=candles, now=as_of)
+    out.print(render_pass(report, zone, lang), markup=False)
     if as_of is not None:
         out.print(
             f"\nwinrate as of {as_of.astimezone(zone):%Y-%m-%d %H:%M} "
@@ -119,8 +130,16 @@ def demo(
         )
     for days in (7, 30):
         out.print("")
-        out.print(
-            render_winrate(tracker.winrate(days, now=as_of), zone, st.settings.lang), markup=False
-        )
+        out.print(render_winrate(tracker.winrate(days, now=as_of), zone, lang), markup=False)
     url = mask_url(st.settings.resolved_database_url)
     out.print(f"\nExplore it: sigtrack --db {url} list --limit 10", markup=False)
+
+
+def _copy_bundled(package_dir: str, target: Path, suffix: str) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    source = resources.files("sigtrack").joinpath(*package_dir.split("/"))
+    for entry in source.iterdir():
+        if entry.name.endswith(suffix):
+            with resources.as_file(entry) as path:
+                shutil.copyfile(path, target / entry.name)
+    return target

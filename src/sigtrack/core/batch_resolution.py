@@ -74,7 +74,7 @@ def settle_many(
     candles: Candles | CandleIndex,
     policy: ResolutionPolicy = DEFAULT_POLICY,
     *,
-    since: OutcomeBatch | Sequence[Outcome] | None = None,
+    since: OutcomeBatch | Sequence[Outcome | None] | None = None,
 ) -> OutcomeBatch:
     """Settle many signals of one symbol against its candles (see `settle_one`)."""
     index = candles if isinstance(candles, CandleIndex) else CandleIndex(candles)
@@ -86,7 +86,7 @@ def settle_many(
     elif isinstance(since, OutcomeBatch):
         state = since.copy()
     else:
-        state = OutcomeBatch.from_outcomes(since, batch, policy)
+        state = OutcomeBatch.from_outcomes(since, batch, policy, index.candles)
     if len(batch) and index.n:
         step = index.candles.step_ms
         longest = max(

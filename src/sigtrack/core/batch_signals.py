@@ -210,15 +210,21 @@ class OutcomeBatch:
 
     @classmethod
     def from_outcomes(
-        cls, outcomes: Sequence[Outcome], batch: SignalBatch, policy: ResolutionPolicy
+        cls,
+        outcomes: Sequence[Outcome | None],
+        batch: SignalBatch,
+        policy: ResolutionPolicy,
+        candles: Candles,
     ) -> OutcomeBatch:
-        """Resume from stored outcomes (one per signal of `batch`, in the same order)."""
+        """Resume from stored outcomes (one per signal of `batch`, None: from the start)."""
         if len(outcomes) != len(batch):
             raise InvalidInput(
                 "since", f"needs one outcome per signal ({len(outcomes)} for {len(batch)})"
             )
-        state = cls.start(batch, Candles.empty(), policy)
+        state = cls.start(batch, candles, policy)
         for i, outcome in enumerate(outcomes):
+            if outcome is None:
+                continue
             p = outcome.progress
             state.legs_done[i], state.close_kind[i] = p.legs_done, int(p.close_kind)
             state.stop[i], state.next_ms[i], state.gaps[i] = p.stop, p.next_ms, p.gaps

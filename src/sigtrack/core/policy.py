@@ -37,7 +37,7 @@ class ResolutionPolicy:
     leverage: float = 1.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "same_candle", _parse_same_candle(self.same_candle))
+        object.__setattr__(self, "same_candle", parse_same_candle(self.same_candle))
         plan = tuple(_number(f, "exit_plan") for f in self.exit_plan)
         if not 1 <= len(plan) <= MAX_LEGS or any(f <= 0 for f in plan):
             raise InvalidInput(
@@ -124,7 +124,7 @@ class ResolutionPolicy:
         return cls(**fields)  # type: ignore[arg-type]
 
 
-def _parse_same_candle(value: object) -> SameCandle:
+def parse_same_candle(value: object) -> SameCandle:
     try:
         return SameCandle(str(value))
     except ValueError:

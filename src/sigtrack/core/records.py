@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sigtrack.core.errors import InvalidSignal
+from sigtrack.core.outcomes import Outcome
 from sigtrack.core.signals import EventKind, ExitReason, Result, Signal, Status, to_number
 
 
@@ -37,6 +38,7 @@ class SignalRecord:
     signal: Signal
     status: Status
     closing: Closing | None = None
+    outcome: Outcome | None = None  # settling from candles: details and progress
 
     @property
     def result(self) -> Result | None:

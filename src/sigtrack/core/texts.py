@@ -51,6 +51,29 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.ID: "🗓 {since} – {until} ({zone})",
         Lang.EN: "🗓 {since} – {until} ({zone})",
     },
+    "settle.summary": {
+        Lang.ID: "🔎 {checked} signal aktif dicek ({symbols} koin): {closed} selesai, "
+        "{hits} TP tercapai, {open} masih aktif.",
+        Lang.EN: "🔎 {checked} open signals checked ({symbols} coins): {closed} closed, "
+        "{hits} TP hits, {open} still open.",
+    },
+    "settle.closed": {
+        Lang.ID: "• {signal_id}: {result} ({reason}) PnL {pnl} pada {at}{ambiguous}",
+        Lang.EN: "• {signal_id}: {result} ({reason}) PnL {pnl} at {at}{ambiguous}",
+    },
+    "settle.tp_hit": {
+        Lang.ID: "• {signal_id}: TP{target} tercapai pada {at}",
+        Lang.EN: "• {signal_id}: TP{target} reached at {at}",
+    },
+    "settle.ambiguous": {
+        Lang.ID: " ⚠️ candle ambigu ({rule})",
+        Lang.EN: " ⚠️ ambiguous candle ({rule})",
+    },
+    "settle.failed": {
+        Lang.ID: "⚠️ {symbol}: candle tidak terbaca kali ini: {reason}",
+        Lang.EN: "⚠️ {symbol}: no candles this pass: {reason}",
+    },
+    "settle.rule": {Lang.ID: "Aturan: {rule}", Lang.EN: "Rule: {rule}"},
 }
 
 SMALL_SAMPLE = 30

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from sigtrack.core.candles import Candles
+from sigtrack.core.outcomes import Outcome
 from sigtrack.core.records import (
     Activity,
     Closing,
@@ -43,6 +44,15 @@ class AddOutcome:
     signal_id: str
     status: AddStatus
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SettleUpdate:
+    """What a settling pass learned about one open signal, and the events it makes."""
+
+    signal_id: str
+    outcome: Outcome
+    events: tuple[SignalEvent, ...] = ()  # tp_hit / closed, at the candle's time
 
 
 class SignalStore(Protocol):
@@ -82,6 +92,12 @@ class SignalStore(Protocol):
     ) -> SignalRecord: ...
 
     def events(self, signal_id: str) -> list[SignalEvent]: ...
+
+    def save_outcomes(self, updates: Sequence[SettleUpdate], *, now: datetime) -> list[str]:
+        """Store settling progress in one transaction; close the signals whose outcome is
+        closed. A signal closed meanwhile (by hand) is left as it is. Returns the ids that
+        were updated."""
+        ...
 
     def result_counts(self, since: datetime, until: datetime) -> ResultCounts: ...
 

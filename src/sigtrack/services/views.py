@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
+from sigtrack.core.outcomes import Outcome, ms_to_datetime
 from sigtrack.core.records import (
     SignalEvent,
     SignalRecord,
@@ -45,6 +46,36 @@ def record_json(record: SignalRecord, zone: tzinfo) -> Json:
         "receivers": list(s.receivers),
         "exchange": s.exchange,
         "market": s.market,
+        **outcome_json(record.outcome, zone),
+    }
+
+
+def outcome_json(outcome: Outcome | None, zone: tzinfo) -> Json:
+    """The settling details (all None until a pass has read candles for the signal)."""
+    o = outcome
+    return {
+        "r_multiple": o.r_multiple if o else None,
+        "ambiguous": o.is_ambiguous if o else None,
+        "rule": o.rule if o else None,
+        "mfe_pct": o.mfe_pct if o else None,
+        "mae_pct": o.mae_pct if o else None,
+        "horizon_mfe_pct": o.horizon_mfe_pct if o else None,
+        "horizon_mae_pct": o.horizon_mae_pct if o else None,
+        "horizon_complete": o.horizon_complete if o else None,
+        "gaps": o.gaps if o else None,
+        "settled_through": iso(ms_to_datetime(o.progress.next_ms), zone) if o else None,
+        "legs": [
+            {
+                "target": leg.target,
+                "fraction": leg.fraction,
+                "hit_at": iso(ms_to_datetime(leg.hit_ms), zone),
+                "exit_at": iso(ms_to_datetime(leg.exit_ms), zone),
+                "exit_price": leg.exit_price,
+            }
+            for leg in o.legs
+        ]
+        if o
+        else [],
     }
 
 

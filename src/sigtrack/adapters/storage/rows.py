@@ -10,6 +10,7 @@ from sqlalchemy import Connection, RowMapping, select
 
 from sigtrack.adapters.storage.tables import deliveries
 from sigtrack.core.candles import Timeframe
+from sigtrack.core.outcomes import Outcome
 from sigtrack.core.records import (
     Closing,
     SignalRecord,
@@ -83,8 +84,13 @@ def record_from_row(row: Row, receivers: Sequence[int]) -> SignalRecord:
             closed_at=row["closed_at"],
             pnl_pct=row["pnl_pct"],
         )
+    stored = row.get("outcome")
     return SignalRecord(
-        signal_id=row["signal_id"], signal=signal, status=Status(row["status"]), closing=closing
+        signal_id=row["signal_id"],
+        signal=signal,
+        status=Status(row["status"]),
+        closing=closing,
+        outcome=Outcome.from_json(stored) if stored else None,
     )
 
 

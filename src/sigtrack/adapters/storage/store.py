@@ -20,6 +20,7 @@ from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.engine import IMMEDIATE
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import load_records, record_from_row
+from sigtrack.adapters.storage.settling import save_outcomes
 from sigtrack.adapters.storage.tables import activity, deliveries, signal_events, signals
 from sigtrack.core.errors import (
     SignalAlreadyClosed,
@@ -38,7 +39,7 @@ from sigtrack.core.signals import (
     Status,
 )
 from sigtrack.core.stats import ResultCounts
-from sigtrack.services.ports import AddOutcome, NewSignal
+from sigtrack.services.ports import AddOutcome, NewSignal, SettleUpdate
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,11 @@ class SqlSignalStore:
             return record_from_row(closed_row(row, closing), [r["user_id"] for r in receivers])
 
         return self._write(work)
+
+    def save_outcomes(self, updates: Sequence[SettleUpdate], *, now: datetime) -> list[str]:
+        if not updates:
+            return []
+        return self._write(lambda conn: save_outcomes(conn, updates, now=now))
 
     def events(self, signal_id: str) -> list[SignalEvent]:
         query = (

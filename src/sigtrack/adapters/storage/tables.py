@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Double,
     ForeignKey,
@@ -56,6 +57,14 @@ signals = Table(
     Column("exit_reason", String(12)),
     Column("pnl_pct", Double),
     Column("closed_at", UtcDateTime),
+    # settled from candles (migration 0002): the outcome's numbers, and all of it as JSON
+    Column("r_multiple", Double),
+    Column("mfe_pct", Double),
+    Column("mae_pct", Double),
+    Column("ambiguous", Boolean),
+    Column("rule", String(160)),
+    Column("tp1_hit_at", UtcDateTime),
+    Column("outcome", JSON),
     # winrate(days) reads only this index: a cohort scan with no table lookups.
     Index(None, "created_at", "status", "result", "pnl_pct"),
     Index(None, "status", "symbol"),
