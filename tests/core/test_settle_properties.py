@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sigtrack.core.batch_signals import SignalBatch
 from sigtrack.core.candles import MINUTE_MS, Candles
+from sigtrack.core.errors import InvalidInput
 from sigtrack.core.outcomes import datetime_to_ms
 from sigtrack.core.policy import ResolutionPolicy, SameCandle
 from sigtrack.core.resolution import settle_many, settle_one
@@ -121,3 +124,41 @@ def test_a_long_whose_lows_never_reach_the_stop_is_never_a_loss(
     if np.any(sign * worst[counted] <= sign * signal.stop):
         return
     assert settle_one(signal, candles, policy).result is not Result.LOSS
+
+
+@PROPERTY
+@given(candles=candle_series(), group=st.lists(signals(), min_size=1, max_size=6), policy=policies)
+def test_signals_given_as_arrays_settle_like_signal_objects(
+    candles: Candles, group: list[Signal], policy: ResolutionPolicy
+) -> None:
+    width = max(len(s.targets) for s in group)
+    targets = np.full((len(group), width), np.nan)
+    for i, s in enumerate(group):
+        targets[i, : len(s.targets)] = s.targets
+    batch = SignalBatch.from_arrays(
+        is_long=[s.side is Side.LONG for s in group],
+        entry=[s.entry for s in group],
+        stop=[s.stop for s in group],
+        targets=targets,
+        created_ms=[datetime_to_ms(s.created_at) for s in group],
+        life_ms=[policy.life_ms(s.timeframe) for s in group],
+        horizon_ms=[policy.horizon_ms(s.timeframe) for s in group],
+        policy=policy,
+    )
+    assert (
+        settle_many(batch, candles, policy).outcomes()
+        == settle_many(group, candles, policy).outcomes()
+    )
+
+
+def test_arrays_with_levels_on_the_wrong_side_are_refused_naming_the_row() -> None:
+    with pytest.raises(InvalidInput, match=r"row 1: levels must be .* entry=100.0 stop=101.0"):
+        SignalBatch.from_arrays(
+            is_long=[True, True],
+            entry=[100.0, 100.0],
+            stop=[99.0, 101.0],
+            targets=[[102.0], [102.0]],
+            created_ms=[START_MS, START_MS],
+            life_ms=60 * MINUTE_MS,
+            policy=ResolutionPolicy(),
+        )

@@ -143,7 +143,7 @@ def _check_levels(sign: F64, entry: F64, stop: F64, targets: F64) -> None:
         raise InvalidInput(
             "signals",
             f"row {i}: levels must be finite, > 0 and ordered stop < entry < tp1 < tp2 "
-            f"(mirrored for SHORT); got entry={entry[i]!r} stop={stop[i]!r} "
+            f"(mirrored for SHORT); got entry={float(entry[i])!r} stop={float(stop[i])!r} "
             f"targets={targets[i].tolist()!r} ({len(bad)} bad row(s))",
         )
 
