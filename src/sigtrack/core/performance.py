@@ -1,0 +1,210 @@
+"""The performance summary of DESIGN §4 over outcome columns (numpy, no loop over rows).
+
+Every number is None where it does not exist (nothing to count, no losses for a profit
+factor …), never a 0 that would read as a measured zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+import numpy.typing as npt
+
+from sigtrack.core.errors import InvalidInput
+from sigtrack.core.signals import Result
+from sigtrack.core.stats import wilson_interval
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+
+OPEN = -1
+RESULT_CODES = {
+    Result.WIN: 0,
+    Result.LOSS: 1,
+    Result.EXPIRED: 2,
+    Result.BREAKEVEN: 3,
+    Result.CANCELLED: 4,
+}
+NO_TIME = np.iinfo(np.int64).min
+MINUTE_MS = 60_000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class OutcomeColumns:
+    """One row per signal, in the order they closed (for drawdown and streaks)."""
+
+    result: I64  # RESULT_CODES, OPEN (−1) for an open signal
+    pnl_pct: F64  # NaN where there is none
+    r_multiple: F64
+    created_ms: I64
+    tp1_hit_ms: I64  # NO_TIME: not reached or not known
+    stop_ms: I64  # when the stop closed it (NO_TIME otherwise)
+    targets_hit: I64  # targets reached; −1 when not settled from candles
+    n_targets: I64
+    mfe_pct: F64
+    mae_pct: F64
+    ambiguous: B
+
+    def __post_init__(self) -> None:
+        sizes = {f.name: len(getattr(self, f.name)) for f in fields(self)}
+        if len(set(sizes.values())) > 1:
+            raise InvalidInput("columns", f"must all have the same length (got {sizes})")
+
+    def __len__(self) -> int:
+        return len(self.result)
+
+    def take(self, mask: B | I64) -> OutcomeColumns:
+        return OutcomeColumns(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Performance:
+    """Counts and numbers of a set of signals (DESIGN §4)."""
+
+    total: int  # closed, cancelled ones excepted
+    wins: int
+    losses: int
+    expired: int
+    breakeven: int
+    cancelled: int
+    open: int
+    winrate: float | None  # WIN / (WIN + LOSS), a fraction
+    interval: tuple[float, float] | None  # Wilson 95 %
+    strict_winrate: float | None  # WIN / total
+    avg_pnl_pct: float | None
+    median_pnl_pct: float | None
+    total_pnl_pct: float | None
+    expectancy_r: float | None  # mean R over closed signals that have one
+    profit_factor: float | None  # gross profit / gross loss; None without a loss
+    breakeven_winrate: float | None  # |avg loss| / (avg win + |avg loss|)
+    max_drawdown_pct: float | None  # of the cumulative PnL, one unit per signal
+    longest_losing_streak: int
+    target_hit_rates: tuple[float | None, ...]  # per target, over signals settled from candles
+    median_minutes_to_tp1: float | None
+    median_minutes_to_sl: float | None
+    mean_mfe_pct: float | None
+    mean_mae_pct: float | None
+    ambiguous: int
+
+    @property
+    def decided(self) -> int:
+        return self.wins + self.losses
+
+
+def summarize(columns: OutcomeColumns) -> Performance:
+    result = columns.result
+    counts = np.bincount(result[result >= 0], minlength=len(RESULT_CODES))
+    wins, losses, expired, breakeven, cancelled = (int(c) for c in counts[:5])
+    closed = (result >= 0) & (result != RESULT_CODES[Result.CANCELLED])
+    total, decided = int(np.sum(closed)), wins + losses
+    pnl = columns.pnl_pct[closed & ~np.isnan(columns.pnl_pct)]
+    r = columns.r_multiple[closed & ~np.isnan(columns.r_multiple)]
+    win_pnl = _mean(columns.pnl_pct[(result == RESULT_CODES[Result.WIN])])
+    loss_pnl = _mean(columns.pnl_pct[(result == RESULT_CODES[Result.LOSS])])
+    return Performance(
+        total=total,
+        wins=wins,
+        losses=losses,
+        expired=expired,
+        breakeven=breakeven,
+        cancelled=cancelled,
+        open=int(np.sum(result == OPEN)),
+        winrate=wins / decided if decided else None,
+        interval=wilson_interval(wins, decided),
+        strict_winrate=wins / total if total else None,
+        avg_pnl_pct=_mean(pnl),
+        median_pnl_pct=float(np.median(pnl)) if len(pnl) else None,
+        total_pnl_pct=float(np.sum(pnl)) if len(pnl) else None,
+        expectancy_r=_mean(r),
+        profit_factor=_profit_factor(pnl),
+        breakeven_winrate=_breakeven_winrate(win_pnl, loss_pnl),
+        max_drawdown_pct=max_drawdown(pnl),
+        longest_losing_streak=longest_run(result[closed] == RESULT_CODES[Result.LOSS]),
+        target_hit_rates=_hit_rates(columns, closed),
+        median_minutes_to_tp1=_median_minutes(columns.tp1_hit_ms, columns.created_ms),
+        median_minutes_to_sl=_median_minutes(columns.stop_ms, columns.created_ms),
+        mean_mfe_pct=_mean(columns.mfe_pct[closed]),
+        mean_mae_pct=_mean(columns.mae_pct[closed]),
+        ambiguous=int(np.sum(columns.ambiguous & closed)),
+    )
+
+
+def max_drawdown(pnl: F64) -> float | None:
+    """Largest fall of the cumulative PnL from a previous peak (the start counts as 0)."""
+    if not len(pnl):
+        return None
+    equity = np.concatenate([[0.0], np.cumsum(pnl)])
+    return float(np.max(np.maximum.accumulate(equity) - equity))
+
+
+def longest_run(flags: B) -> int:
+    """Length of the longest run of True."""
+    if not len(flags) or not flags.any():
+        return 0
+    padded = np.concatenate([[0], flags.astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(padded))
+    return int(np.max(edges[1::2] - edges[::2]))
+
+
+def _mean(values: F64) -> float | None:
+    values = values[~np.isnan(values)]
+    return float(np.mean(values)) if len(values) else None
+
+
+def _profit_factor(pnl: F64) -> float | None:
+    loss = -float(np.sum(pnl[pnl < 0]))
+    return float(np.sum(pnl[pnl > 0])) / loss if loss > 0 else None
+
+
+def _breakeven_winrate(win: float | None, loss: float | None) -> float | None:
+    if win is None or loss is None or win + abs(loss) == 0:
+        return None
+    return abs(loss) / (win + abs(loss))
+
+
+def _hit_rates(columns: OutcomeColumns, closed: B) -> tuple[float | None, ...]:
+    known = closed & (columns.targets_hit >= 0)
+    if not known.any():
+        return ()
+    most = int(np.max(columns.n_targets[known]))
+    rates: list[float | None] = []
+    for k in range(1, most + 1):
+        has = known & (columns.n_targets >= k)
+        n = int(np.sum(has))
+        rates.append(float(np.sum(columns.targets_hit[has] >= k)) / n if n else None)
+    return tuple(rates)
+
+
+def _median_minutes(at_ms: I64, created_ms: I64) -> float | None:
+    reached = at_ms != NO_TIME
+    if not reached.any():
+        return None
+    return float(np.median((at_ms[reached] - created_ms[reached]) / MINUTE_MS))
+
+
+def columns_from_rows(rows: Sequence[dict[str, object]]) -> OutcomeColumns:
+    """Columns from plain rows (tests and small sets; stores build the arrays directly)."""
+
+    def column(name: str, dtype: type, missing: object) -> npt.NDArray[np.generic]:
+        return np.array([missing if row.get(name) is None else row[name] for row in rows],
+                        dtype=dtype)  # fmt: skip
+
+    codes = [OPEN if row.get("result") is None else RESULT_CODES[Result(str(row["result"]))]
+             for row in rows]  # fmt: skip
+    return OutcomeColumns(
+        result=np.array(codes, dtype=np.int64),
+        pnl_pct=column("pnl_pct", np.float64, math.nan),  # type: ignore[arg-type]
+        r_multiple=column("r_multiple", np.float64, math.nan),  # type: ignore[arg-type]
+        created_ms=column("created_ms", np.int64, 0),  # type: ignore[arg-type]
+        tp1_hit_ms=column("tp1_hit_ms", np.int64, NO_TIME),  # type: ignore[arg-type]
+        stop_ms=column("stop_ms", np.int64, NO_TIME),  # type: ignore[arg-type]
+        targets_hit=column("targets_hit", np.int64, -1),  # type: ignore[arg-type]
+        n_targets=column("n_targets", np.int64, 1),  # type: ignore[arg-type]
+        mfe_pct=column("mfe_pct", np.float64, math.nan),  # type: ignore[arg-type]
+        mae_pct=column("mae_pct", np.float64, math.nan),  # type: ignore[arg-type]
+        ambiguous=column("ambiguous", bool, False),  # type: ignore[arg-type]
+    )
