@@ -8,6 +8,7 @@ crash, corrupted, or not ours) is reported, removed and treated as never fetched
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -74,7 +75,8 @@ def read_day(folder: Path, day: date) -> CachedDay:
     except (OSError, pa.ArrowException, ValueError, KeyError, TypeError) as exc:
         logger.warning("candle cache: discarding unreadable %s (%s); it will be re-fetched",
                        path, exc)  # fmt: skip
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a file we cannot remove is overwritten later
+            path.unlink(missing_ok=True)
         return empty_day(day)
 
 

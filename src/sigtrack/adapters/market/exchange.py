@@ -239,21 +239,30 @@ def _prices(row: list[Any]) -> Row:
 
 
 def _retry_after_s(headers: Any) -> float:
-    """Seconds asked by a Retry-After header (a number or an HTTP date); 0 when absent."""
-    value = headers.get("Retry-After") or headers.get("retry-after")
+    """Seconds asked by a Retry-After header, in seconds or as an HTTP date; 0 when absent.
+
+    A date is measured from the answer's own Date header, so the local clock does not matter.
+    """
+    value = headers.get("Retry-After")
     if not value:
         return 0.0
     try:
         return max(0.0, float(value))
     except ValueError:
         pass
+    until = _http_date(value)
+    sent = _http_date(headers.get("Date")) or datetime.now(UTC)
+    return max(0.0, (until - sent).total_seconds()) if until else 0.0
+
+
+def _http_date(value: str | None) -> datetime | None:
     try:
-        when = parsedate_to_datetime(value)
+        moment = parsedate_to_datetime(value) if value else None
     except (TypeError, ValueError):
-        return 0.0
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _iso(time_ms: int) -> str:

@@ -126,7 +126,7 @@ def _read_csv(file: Path) -> Any:
 
 def _csv_header(file: Path) -> list[str]:
     try:
-        with file.open(newline="", encoding="utf-8") as stream:
+        with file.open(newline="", encoding="utf-8-sig") as stream:
             header = next(csv.reader(line for line in stream if line.strip()), None)
     except (OSError, UnicodeDecodeError) as exc:
         raise MarketDataError(f"{file}: cannot read as CSV: {exc}") from exc
@@ -137,7 +137,7 @@ def _csv_header(file: Path) -> list[str]:
 
 def _data_lines(file: Path) -> list[int]:
     """Line numbers (1-based) of the data rows, as pyarrow counts them (blank lines skipped)."""
-    with file.open(encoding="utf-8") as stream:
+    with file.open(encoding="utf-8-sig") as stream:
         numbers = [n for n, line in enumerate(stream, start=1) if line.strip()]
     return numbers[1:]
 
@@ -148,7 +148,7 @@ def _csv_line(file: Path, row: int) -> int:
 
 
 def _line_of_text(file: Path, text: str) -> int | str:
-    with file.open(encoding="utf-8") as stream:
+    with file.open(encoding="utf-8-sig") as stream:
         for number, line in enumerate(stream, start=1):
             if line.rstrip("\r\n") == text:
                 return number
