@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -13,6 +13,12 @@ from typing import Self
 from sigtrack.adapters.jsonl import ExportReport, read_legacy_files, write_legacy_files
 from sigtrack.bootstrap import App, build_app, build_candle_source, build_settling
 from sigtrack.config import Settings, load_settings, parse_zone
+from sigtrack.core.breakdowns import (
+    DEFAULT_MIN_N,
+    Breakdown,
+    BreakdownKey,
+    parse_breakdown_key,
+)
 from sigtrack.core.errors import InvalidBatch, InvalidInput, InvalidSignal
 from sigtrack.core.records import (
     SignalEvent,
@@ -25,9 +31,10 @@ from sigtrack.core.signals import (
     normalize_symbol,
     same_content,
 )
-from sigtrack.core.stats import WinrateSummary
+from sigtrack.core.stats import WinrateSummary, cohort_start
 from sigtrack.services.legacy import ImportReport, import_legacy
 from sigtrack.services.settling import PassReport, SettleHook, SettlingService
+from sigtrack.services.statistics import breakdown_for
 from sigtrack.services.tracking import SignalInput
 
 
@@ -197,6 +204,36 @@ class Tracker:
     def winrate(self, days: int = 7, *, now: datetime | None = None) -> WinrateSummary:
         """Winrate of the signals created in the last `days` days (display zone)."""
         return self._tracking.winrate(days, now=_now(now))
+
+    # --- statistics ------------------------------------------------------------------
+
+    def stats(
+        self,
+        by: BreakdownKey | str = BreakdownKey.SYMBOL,
+        *,
+        days: int | None = 30,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        min_n: int = DEFAULT_MIN_N,
+        now: datetime | None = None,
+    ) -> Breakdown:
+        """Winrate, interval, PnL and expectancy per symbol / timeframe / side / tag /
+        strategy / confidence band / hour / weekday, over the last `days` days (display
+        zone) or [since, until)."""
+        key = parse_breakdown_key(by)
+        moment = _now(now)
+        if since is None:
+            if days is None:
+                raise InvalidInput("days", "give days or since")
+            since = cohort_start(moment, days, self.settings.zone)
+        return breakdown_for(
+            self._app.store,
+            key,
+            since=since,
+            until=until or moment + timedelta(microseconds=1),
+            zone=self.settings.zone,
+            min_n=min_n,
+        )
 
     # --- settling from candles ---------------------------------------------------------
 

@@ -74,6 +74,21 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.EN: "⚠️ {symbol}: no candles this pass: {reason}",
     },
     "settle.rule": {Lang.ID: "Aturan: {rule}", Lang.EN: "Rule: {rule}"},
+    "stats.title": {
+        Lang.ID: "📊 PERFORMA PER {by} ({since} – {until}, {zone})",
+        Lang.EN: "📊 PERFORMANCE BY {by} ({since} – {until}, {zone})",
+    },
+    "stats.too_few": {Lang.ID: "terlalu sedikit", Lang.EN: "too few"},
+    "stats.best": {Lang.ID: "🏆 Terbaik: {keys}", Lang.EN: "🏆 Best: {keys}"},
+    "stats.worst": {Lang.ID: "⚠️ Terburuk: {keys}", Lang.EN: "⚠️ Worst: {keys}"},
+    "stats.ranking": {
+        Lang.ID: "Peringkat menurut batas interval 95%, minimal {n} signal WIN/LOSS per baris.",
+        Lang.EN: "Ranked by the 95% interval's bounds, at least {n} WIN/LOSS signals a row.",
+    },
+    "stats.empty": {
+        Lang.ID: "Belum ada signal pada periode ini.",
+        Lang.EN: "No signals in this period.",
+    },
 }
 
 SMALL_SAMPLE = 30

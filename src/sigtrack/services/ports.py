@@ -6,8 +6,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
+from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.candles import Candles
 from sigtrack.core.outcomes import Outcome
 from sigtrack.core.records import (
@@ -100,6 +101,13 @@ class SignalStore(Protocol):
         ...
 
     def result_counts(self, since: datetime, until: datetime) -> ResultCounts: ...
+
+    def grouped_counts(
+        self, by: BreakdownKey, since: datetime, until: datetime
+    ) -> dict[Any, ResultCounts]:
+        """Counts per key of the signals created in [since, until); for hour and weekday
+        the keys are UTC hours (aware datetimes) for the caller to place in its zone."""
+        ...
 
     def add_activity(self, items: Sequence[Activity], *, dedupe: bool = False) -> int:
         """Append commands; with `dedupe`, lines already stored are skipped. Returns added."""

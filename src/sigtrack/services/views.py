@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
+from sigtrack.core.breakdowns import Breakdown, GroupSummary
 from sigtrack.core.outcomes import Outcome, ms_to_datetime
 from sigtrack.core.records import (
     SignalEvent,
@@ -108,4 +109,40 @@ def winrate_json(summary: WinrateSummary, zone: tzinfo) -> Json:
         if summary.strict_winrate is None
         else summary.strict_winrate * 100,
         "avg_pnl_pct": summary.avg_pnl_pct,
+    }
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else value * 100
+
+
+def group_json(row: GroupSummary) -> Json:
+    return {
+        "key": row.key,
+        "n": row.n,
+        "wins": row.wins,
+        "losses": row.losses,
+        "expired": row.expired,
+        "breakeven": row.breakeven,
+        "open": row.open,
+        "winrate_pct": _pct(row.winrate),
+        "winrate_interval_pct": [row.interval[0] * 100, row.interval[1] * 100]
+        if row.interval
+        else None,
+        "avg_pnl_pct": row.avg_pnl_pct,
+        "expectancy_r": row.expectancy_r,
+        "expectancy_n": row.expectancy_n,
+        "too_few": row.is_too_few,
+    }
+
+
+def breakdown_json(result: Breakdown, since: datetime, until: datetime, zone: tzinfo) -> Json:
+    return {
+        "by": result.by.value,
+        "since": iso(since, zone),
+        "until": iso(until, zone),
+        "min_n": result.min_n,
+        "rows": [group_json(row) for row in result.rows],
+        "best": [row.key for row in result.best],
+        "worst": [row.key for row in result.worst],
     }

@@ -18,10 +18,12 @@ from sqlalchemy.sql.expression import Executable
 from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, closed_row
 from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.engine import IMMEDIATE
+from sigtrack.adapters.storage.grouping import grouped_counts
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import load_records, record_from_row
 from sigtrack.adapters.storage.settling import save_outcomes
 from sigtrack.adapters.storage.tables import activity, deliveries, signal_events, signals
+from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.errors import (
     SignalAlreadyClosed,
     SignalNotFound,
@@ -210,6 +212,12 @@ class SqlSignalStore:
         )
 
     # --- activity -------------------------------------------------------------------
+
+    def grouped_counts(
+        self, by: BreakdownKey, since: datetime, until: datetime
+    ) -> dict[Any, ResultCounts]:
+        with self._reading() as conn:
+            return grouped_counts(conn, by, since, until)
 
     def add_activity(self, items: Sequence[Activity], *, dedupe: bool = False) -> int:
         if not items:

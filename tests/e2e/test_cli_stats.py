@@ -1,0 +1,55 @@
+"""`sigtrack stats`: breakdown rows as a table and as the JSON contract of issue 4."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from e2e_support import Cli, file_signal, one_error_line, write_lines
+
+ROW_KEYS = {"key", "n", "wins", "losses", "winrate_pct", "winrate_interval_pct",
+            "avg_pnl_pct", "expectancy_r"}  # fmt: skip
+
+
+def seed(cli: Cli, tmp_path: Path) -> None:
+    lines = [
+        file_signal(symbol=symbol, created_at=f"2026-01-{day:02d}T10:00:00+07:00")
+        for day, symbol in [(5, "BTCUSDT"), (6, "BTCUSDT"), (7, "BTCUSDT"), (8, "ETHUSDT")]
+    ]
+    ids = cli("track", "--file", write_lines(tmp_path / "s.jsonl", lines)).out.split()
+    for signal_id, result, pnl in zip(ids, ["win", "win", "loss", "loss"], ["2", "1", "-1", "-1"],
+                                      strict=True):  # fmt: skip
+        cli("close", signal_id, "--result", result, "--pnl", pnl)
+
+
+def test_stats_json_gives_one_row_per_symbol_with_the_contract_fields(
+    cli: Cli, tmp_path: Path
+) -> None:
+    seed(cli, tmp_path)
+    data = cli("stats", "--by", "symbol", "--since", "2026-01-01", "--until", "2026-02-01",
+               "--json").json()  # fmt: skip
+    assert data["by"] == "symbol" and data["min_n"] == 5
+    rows = {row["key"]: row for row in data["rows"]}
+    assert set(rows) == {"BTCUSDT", "ETHUSDT"}
+    assert set(rows["BTCUSDT"]) >= ROW_KEYS
+    btc = rows["BTCUSDT"]
+    assert (btc["n"], btc["wins"], btc["losses"]) == (3, 2, 1)
+    assert abs(btc["winrate_pct"] - 200 / 3) < 1e-9
+    assert btc["avg_pnl_pct"] == 2 / 3 and btc["too_few"] is True
+    assert data["best"] == [] and data["worst"] == []  # nobody has five decided signals
+    ranked = cli("stats", "--since", "2026-01-01", "--until", "2026-02-01", "--min-n", "1",
+                 "--json").json()  # fmt: skip
+    assert ranked["best"][0] == "BTCUSDT" and ranked["worst"][0] == "ETHUSDT"
+
+
+def test_the_table_marks_small_rows_in_the_chosen_language(cli: Cli, tmp_path: Path) -> None:
+    seed(cli, tmp_path)
+    window = ("--since", "2026-01-01", "--until", "2026-02-01")
+    indonesian = cli("stats", *window).out
+    assert "PERFORMA PER SYMBOL" in indonesian and "terlalu sedikit" in indonesian
+    english = cli("stats", *window, "--lang", "en", "--by", "side").out
+    assert "PERFORMANCE BY SIDE" in english and "LONG" in english and "too few" in english
+
+
+def test_an_unknown_breakdown_key_is_named(cli: Cli) -> None:
+    run = cli("stats", "--by", "coin", code=2)
+    assert "by: must be one of symbol" in one_error_line(run.err)
