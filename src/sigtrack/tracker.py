@@ -19,7 +19,10 @@ from sigtrack.core.breakdowns import (
     BreakdownKey,
     parse_breakdown_key,
 )
+from sigtrack.core.comparison import SEED, Comparison, compare
 from sigtrack.core.errors import InvalidBatch, InvalidInput, InvalidSignal
+from sigtrack.core.filters import SignalFilter, parse_filter
+from sigtrack.core.performance import Performance, summarize
 from sigtrack.core.records import (
     SignalEvent,
     SignalRecord,
@@ -234,6 +237,25 @@ class Tracker:
             zone=self.settings.zone,
             min_n=min_n,
         )
+
+    def compare(
+        self, a: SignalFilter | str, b: SignalFilter | str, *, seed: int = SEED
+    ) -> Comparison:
+        """Signals matching `a` vs `b` (e.g. `strategy=v1` vs `strategy=v2`, or
+        `until=2026-11-01` vs `since=2026-11-01`): winrate with Fisher's test, PnL and R
+        with bootstrap intervals, and a plain verdict."""
+        zone = self.settings.zone
+        side_a = a if isinstance(a, SignalFilter) else parse_filter(a, zone, option="a")
+        side_b = b if isinstance(b, SignalFilter) else parse_filter(b, zone, option="b")
+        store = self._app.store
+        return compare(store.load_outcomes(side_a), store.load_outcomes(side_b), seed=seed)
+
+    def performance(self, chosen: SignalFilter | str = "") -> Performance:
+        """The full summary (DESIGN §4) of the signals matching a filter."""
+        zone = self.settings.zone
+        if not isinstance(chosen, SignalFilter):
+            chosen = parse_filter(chosen, zone)
+        return summarize(self._app.store.load_outcomes(chosen))
 
     # --- settling from candles ---------------------------------------------------------
 

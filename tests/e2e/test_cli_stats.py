@@ -53,3 +53,24 @@ def test_the_table_marks_small_rows_in_the_chosen_language(cli: Cli, tmp_path: P
 def test_an_unknown_breakdown_key_is_named(cli: Cli) -> None:
     run = cli("stats", "--by", "coin", code=2)
     assert "by: must be one of symbol" in one_error_line(run.err)
+
+
+def test_compare_json_gives_both_sides_the_test_and_a_verdict(cli: Cli, tmp_path: Path) -> None:
+    seed(cli, tmp_path)
+    data = cli("compare", "--a", "symbol=ETHUSDT", "--b", "symbol=BTCUSDT", "--json").json()
+    assert {"a", "b", "winrate_diff_pct", "fisher_p", "pnl_diff_interval", "verdict"} <= set(data)
+    assert (data["a"]["wins"], data["a"]["losses"]) == (0, 1)
+    assert (data["b"]["wins"], data["b"]["losses"]) == (2, 1)
+    assert abs(data["fisher_p"] - 1.0) < 1e-12  # scipy: fisher_exact([[0, 1], [2, 1]]) = 1.0
+    assert data["verdict"].startswith("not enough data")
+
+
+def test_compare_prints_a_plain_verdict_in_indonesian(cli: Cli, tmp_path: Path) -> None:
+    seed(cli, tmp_path)
+    text = cli("compare", "--a", "until=2026-01-07", "--b", "since=2026-01-07").out
+    assert "PERBANDINGAN A vs B" in text and "Kesimpulan: data belum cukup" in text
+
+
+def test_a_bad_filter_names_the_option_and_value(cli: Cli) -> None:
+    run = cli("compare", "--a", "colour=red", "--b", "strategy=v2", code=2)
+    assert "--a: unknown key 'colour'" in one_error_line(run.err)

@@ -1,4 +1,4 @@
-"""`sigtrack stats --by KEY`: the breakdowns of DESIGN §4 as a table or JSON."""
+"""`sigtrack stats --by KEY` and `sigtrack compare --a FILTER --b FILTER` (DESIGN §4)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from rich.table import Table
 from sigtrack.cli.app import app, out, print_json, state
 from sigtrack.cli.signals_cmd import parse_time_option, whole_number
 from sigtrack.core.breakdowns import DEFAULT_MIN_N, Breakdown, BreakdownKey
+from sigtrack.core.comparison import Comparison, Verdict
+from sigtrack.core.filters import SignalFilter, parse_filter
 from sigtrack.core.stats import cohort_start
 from sigtrack.core.texts import NO_VALUE, Lang, format_pct, text
-from sigtrack.services.views import breakdown_json
+from sigtrack.services.views import breakdown_json, comparison_json
 
 KEYS = "|".join(key.value for key in BreakdownKey)
 
@@ -51,13 +53,21 @@ def stats(
     if as_json:
         print_json(breakdown_json(result, start, end, zone))
         return
-    out.print(_table(result, st.language(lang), f"{start.astimezone(zone):%Y-%m-%d}",
-                     f"{end.astimezone(zone):%Y-%m-%d %H:%M}", str(zone)))  # fmt: skip
+    out.print(
+        _table(
+            result,
+            st.language(lang),
+            f"{start.astimezone(zone):%Y-%m-%d}",
+            f"{end.astimezone(zone):%Y-%m-%d %H:%M}",
+            str(zone),
+        )
+    )
 
 
 def _table(result: Breakdown, lang: Lang, since: str, until: str, zone: str) -> Table:
-    title = text("stats.title", lang, by=result.by.value.upper(), since=since, until=until,
-                 zone=zone)  # fmt: skip
+    title = text(
+        "stats.title", lang, by=result.by.value.upper(), since=since, until=until, zone=zone
+    )
     table = Table(title=title, title_justify="left")
     for name in (result.by.value, "n", "W", "L", "winrate", "95%", "avg PnL", "exp. R (n)", ""):
         table.add_column(name, justify="left" if name == result.by.value else "right")
@@ -89,3 +99,67 @@ def _table(result: Breakdown, lang: Lang, since: str, until: str, zone: str) -> 
     table.caption = "\n".join(caption)
     table.caption_justify = "left"
     return table
+
+
+@app.command()
+def compare(
+    ctx: typer.Context,
+    a: Annotated[str, typer.Option("--a", metavar="FILTER", help="e.g. strategy=v1")],
+    b: Annotated[str, typer.Option("--b", metavar="FILTER", help="e.g. strategy=v2")],
+    lang: Annotated[str | None, typer.Option("--lang", help="id or en.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Compare two sets of signals (strategy A vs B, before vs after a date, …).
+
+    A FILTER is key=value pairs joined by commas; keys: strategy, symbol, side,
+    timeframe, tag, source, since, until, min_confidence.
+    """
+    st = state(ctx)
+    zone = st.settings.zone
+    side_a, side_b = parse_filter(a, zone, option="--a"), parse_filter(b, zone, option="--b")
+    result = st.tracker.compare(side_a, side_b)
+    if as_json:
+        print_json(comparison_json(result, side_a, side_b))
+        return
+    out.print(render_comparison(result, side_a, side_b, st.language(lang)), markup=False)
+
+
+def render_comparison(result: Comparison, a: SignalFilter, b: SignalFilter, lang: Lang) -> str:
+    lines = [text("compare.title", lang)]
+    for name, chosen, p in (("A", a, result.a), ("B", b, result.b)):
+        low, high = (format_pct(x * 100) for x in p.interval) if p.interval else (NO_VALUE,) * 2
+        lines.append(
+            text(
+                "compare.side",
+                lang,
+                side=name,
+                filter=chosen.describe(),
+                wins=p.wins,
+                losses=p.losses,
+                rate=format_pct(None if p.winrate is None else p.winrate * 100),
+                low=low,
+                high=high,
+                pnl=format_pct(p.avg_pnl_pct, signed=True, digits=2),
+                r=NO_VALUE if p.expectancy_r is None else f"{p.expectancy_r:+.2f} R",
+            )
+        )
+    ci = result.pnl_diff_interval
+    lines.append(
+        text(
+            "compare.tests",
+            lang,
+            diff=format_pct(
+                None if result.winrate_diff is None else result.winrate_diff * 100, signed=True
+            ),
+            p=NO_VALUE if result.fisher_p is None else f"{result.fisher_p:.3g}",
+            pnl=format_pct(result.pnl_diff, signed=True, digits=2),
+            pnl_ci=f"{ci[0]:+.2f} … {ci[1]:+.2f}" if ci else NO_VALUE,
+        )
+    )
+    verdict = (
+        text("verdict.more", lang, n=result.more_per_side)
+        if result.verdict is Verdict.NOT_ENOUGH and result.more_per_side
+        else text(f"verdict.{result.verdict.value}", lang)
+    )
+    lines.append(text("compare.verdict", lang, verdict=verdict))
+    return "\n".join(lines)

@@ -85,6 +85,36 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.ID: "Peringkat menurut batas interval 95%, minimal {n} signal WIN/LOSS per baris.",
         Lang.EN: "Ranked by the 95% interval's bounds, at least {n} WIN/LOSS signals a row.",
     },
+    "compare.title": {Lang.ID: "⚖️ PERBANDINGAN A vs B", Lang.EN: "⚖️ COMPARISON A vs B"},
+    "compare.side": {
+        Lang.ID: "{side} ({filter}): {wins} win / {losses} loss, winrate {rate} "
+        "({low} – {high}), avg PnL {pnl}, ekspektasi {r}",
+        Lang.EN: "{side} ({filter}): {wins} win / {losses} loss, winrate {rate} "
+        "({low} – {high}), avg PnL {pnl}, expectancy {r}",
+    },
+    "compare.tests": {
+        Lang.ID: "Selisih winrate (B − A): {diff}, p Fisher = {p}; selisih PnL rata-rata: "
+        "{pnl} (interval 95%: {pnl_ci})",
+        Lang.EN: "Winrate difference (B − A): {diff}, Fisher p = {p}; mean PnL difference: "
+        "{pnl} (95% interval: {pnl_ci})",
+    },
+    "compare.verdict": {Lang.ID: "Kesimpulan: {verdict}", Lang.EN: "Verdict: {verdict}"},
+    "verdict.B is better": {Lang.ID: "B lebih baik", Lang.EN: "B is better"},
+    "verdict.A is better": {Lang.ID: "A lebih baik", Lang.EN: "A is better"},
+    "verdict.no detectable difference": {
+        Lang.ID: "tidak ada perbedaan yang terdeteksi",
+        Lang.EN: "no detectable difference",
+    },
+    "verdict.not enough data": {
+        Lang.ID: "data belum cukup",
+        Lang.EN: "not enough data",
+    },
+    "verdict.more": {
+        Lang.ID: "data belum cukup: kira-kira {n} signal lagi per sisi untuk power 80% "
+        "pada efek sebesar ini",
+        Lang.EN: "not enough data: about {n} more signals per side for 80% power at this "
+        "effect size",
+    },
     "stats.empty": {
         Lang.ID: "Belum ada signal pada periode ini.",
         Lang.EN: "No signals in this period.",

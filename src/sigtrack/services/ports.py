@@ -10,7 +10,9 @@ from typing import Any, Protocol
 
 from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.candles import Candles
+from sigtrack.core.filters import SignalFilter
 from sigtrack.core.outcomes import Outcome
+from sigtrack.core.performance import OutcomeColumns
 from sigtrack.core.records import (
     Activity,
     Closing,
@@ -107,6 +109,10 @@ class SignalStore(Protocol):
     ) -> dict[Any, ResultCounts]:
         """Counts per key of the signals created in [since, until); for hour and weekday
         the keys are UTC hours (aware datetimes) for the caller to place in its zone."""
+        ...
+
+    def load_outcomes(self, chosen: SignalFilter) -> OutcomeColumns:
+        """The outcome columns of the matching signals, in the order they closed."""
         ...
 
     def add_activity(self, items: Sequence[Activity], *, dedupe: bool = False) -> int:

@@ -6,7 +6,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from sigtrack.core.breakdowns import Breakdown, GroupSummary
+from sigtrack.core.comparison import Comparison
+from sigtrack.core.filters import SignalFilter
 from sigtrack.core.outcomes import Outcome, ms_to_datetime
+from sigtrack.core.performance import Performance
 from sigtrack.core.records import (
     SignalEvent,
     SignalRecord,
@@ -145,4 +148,48 @@ def breakdown_json(result: Breakdown, since: datetime, until: datetime, zone: tz
         "rows": [group_json(row) for row in result.rows],
         "best": [row.key for row in result.best],
         "worst": [row.key for row in result.worst],
+    }
+
+
+def performance_json(p: Performance) -> Json:
+    return {
+        "total": p.total,
+        "wins": p.wins,
+        "losses": p.losses,
+        "expired": p.expired,
+        "breakeven": p.breakeven,
+        "cancelled": p.cancelled,
+        "open": p.open,
+        "winrate_pct": _pct(p.winrate),
+        "winrate_interval_pct": [p.interval[0] * 100, p.interval[1] * 100] if p.interval else None,
+        "strict_winrate_pct": _pct(p.strict_winrate),
+        "avg_pnl_pct": p.avg_pnl_pct,
+        "median_pnl_pct": p.median_pnl_pct,
+        "total_pnl_pct": p.total_pnl_pct,
+        "expectancy_r": p.expectancy_r,
+        "profit_factor": p.profit_factor,
+        "breakeven_winrate_pct": _pct(p.breakeven_winrate),
+        "max_drawdown_pct": p.max_drawdown_pct,
+        "longest_losing_streak": p.longest_losing_streak,
+        "target_hit_rates_pct": [_pct(rate) for rate in p.target_hit_rates],
+        "median_minutes_to_tp1": p.median_minutes_to_tp1,
+        "median_minutes_to_sl": p.median_minutes_to_sl,
+        "mean_mfe_pct": p.mean_mfe_pct,
+        "mean_mae_pct": p.mean_mae_pct,
+        "ambiguous": p.ambiguous,
+    }
+
+
+def comparison_json(c: Comparison, a: SignalFilter, b: SignalFilter) -> Json:
+    return {
+        "a": {"filter": a.describe(), **performance_json(c.a)},
+        "b": {"filter": b.describe(), **performance_json(c.b)},
+        "winrate_diff_pct": _pct(c.winrate_diff),
+        "fisher_p": c.fisher_p,
+        "pnl_diff_pct": c.pnl_diff,
+        "pnl_diff_interval": list(c.pnl_diff_interval) if c.pnl_diff_interval else None,
+        "r_diff": c.r_diff,
+        "r_diff_interval": list(c.r_diff_interval) if c.r_diff_interval else None,
+        "verdict": c.verdict_text,
+        "more_signals_per_side": c.more_per_side,
     }

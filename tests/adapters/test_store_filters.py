@@ -1,0 +1,74 @@
+"""Filters for comparisons and summaries, run by the store on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from factories import bot_signal
+from sigtrack import Tracker
+from sigtrack.core.errors import InvalidInput
+
+NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+
+
+def add(tracker: Tracker, at: datetime, result: str, pnl: float, **signal: object) -> None:
+    signal_id = tracker.track(bot_signal(**signal), created_at=at, now=NOW)
+    tracker.close(signal_id, result=result, pnl_pct=pnl, actor="t", now=NOW)
+
+
+@pytest.fixture
+def seeded(tracker: Tracker) -> Tracker:
+    early, late = NOW - timedelta(days=10), NOW - timedelta(days=2)
+    add(tracker, early, "win", 2.0, strategy="v1", confidence=70, reasons=["Near demand zone"])
+    add(tracker, early, "loss", -1.0, strategy="v1", confidence=85, reasons=["Pump"])
+    add(tracker, late, "win", 1.0, strategy="v2", confidence=90, symbol="ETHUSDT", side="SHORT",
+        entry_price=3000.0, tp1=2900.0, tp2=2800.0, sl=3100.0)  # fmt: skip
+    add(tracker, late, "win", 3.0, strategy="v2", confidence=95, reasons=["Near demand zone"])
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("chosen", "wins", "losses"),
+    [
+        ("", 3, 1),
+        ("strategy=v1", 1, 1),
+        ("strategy=v2", 2, 0),
+        ("tag=demand_zone", 3, 0),  # the bot's default reasons name it too
+        ("tag=pump", 0, 1),
+        ("symbol=eth/usdt", 1, 0),
+        ("side=sell", 1, 0),
+        ("min_confidence=85", 2, 1),
+        ("since=2026-11-20", 2, 0),
+        ("until=2026-11-20,strategy=v1", 1, 1),
+    ],
+)
+def test_each_filter_key_selects_its_signals(
+    seeded: Tracker, chosen: str, wins: int, losses: int
+) -> None:
+    summary = seeded.performance(chosen)
+    assert (summary.wins, summary.losses) == (wins, losses)
+
+
+def test_the_summary_orders_signals_by_close_for_the_drawdown(seeded: Tracker) -> None:
+    summary = seeded.performance("")
+    assert summary.total_pnl_pct == pytest.approx(5.0)
+    assert summary.max_drawdown_pct == pytest.approx(1.0)
+
+
+def test_comparing_before_and_after_a_date(seeded: Tracker) -> None:
+    result = seeded.compare("until=2026-11-20", "since=2026-11-20")
+    assert (result.a.wins, result.a.losses, result.b.wins) == (1, 1, 2)
+    assert result.pnl_diff == pytest.approx(2.0 - 0.5)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [("strategy", "a"), ("color=red", "a"), ("since=yesterday", "a.since"),
+     ("side=up", "a.side"), ("min_confidence=high", "a.min_confidence")],
+)  # fmt: skip
+def test_bad_filters_name_the_key_and_value(seeded: Tracker, text: str, field: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        seeded.compare(text, "")
+    assert caught.value.field == field

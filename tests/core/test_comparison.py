@@ -1,0 +1,72 @@
+"""Comparisons: Fisher's exact test against scipy, the bootstrap, power, the verdict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as scipy_stats
+
+from sigtrack.core.comparison import (
+    Verdict,
+    bootstrap_diff_interval,
+    compare,
+    fisher_exact,
+    signals_for_power,
+)
+from sigtrack.core.performance import columns_from_rows
+
+
+@settings(max_examples=300)
+@given(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40), st.integers(0, 40))
+def test_fisher_exact_matches_scipy(a_w: int, a_l: int, b_w: int, b_l: int) -> None:
+    if a_w + a_l == 0 or b_w + b_l == 0:
+        return
+    expected = scipy_stats.fisher_exact([[a_w, a_l], [b_w, b_l]]).pvalue
+    assert fisher_exact(a_w, a_l, b_w, b_l) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_signals_for_power_matches_the_textbook_figure() -> None:
+    assert signals_for_power(0.5, 0.6) == 388  # 50 % vs 60 %: about 387 a side
+    assert signals_for_power(0.6, 0.6) is None
+
+
+def test_the_bootstrap_is_seeded_and_covers_a_clear_difference() -> None:
+    a, b = np.full(50, 1.0) + np.linspace(-1, 1, 50), np.full(60, 3.0) + np.linspace(-1, 1, 60)
+    first = bootstrap_diff_interval(a, b, np.random.default_rng(7))
+    assert first == bootstrap_diff_interval(a, b, np.random.default_rng(7))
+    assert first is not None and first[0] < 2.0 < first[1] and first[0] > 1.5
+    assert bootstrap_diff_interval(a[:1], b, np.random.default_rng(7)) is None
+
+
+def side(wins: int, losses: int, win_pnl: float = 1.0) -> list[dict[str, object]]:
+    return [{"result": "WIN", "pnl_pct": win_pnl, "r_multiple": 1.0}] * wins + [
+        {"result": "LOSS", "pnl_pct": -1.0, "r_multiple": -1.0}
+    ] * losses
+
+
+def test_a_clear_improvement_is_called_b_is_better() -> None:
+    result = compare(columns_from_rows(side(30, 70)), columns_from_rows(side(70, 30)))
+    assert result.verdict is Verdict.B_BETTER and result.fisher_p is not None
+    assert result.fisher_p < 1e-6 and result.winrate_diff == pytest.approx(0.4)
+    assert result.pnl_diff == pytest.approx(0.8)
+    assert result.pnl_diff_interval is not None and result.pnl_diff_interval[0] > 0
+
+
+def test_a_small_sample_asks_for_more_signals_rather_than_judging() -> None:
+    result = compare(columns_from_rows(side(3, 3)), columns_from_rows(side(4, 2)))
+    assert result.verdict is Verdict.NOT_ENOUGH
+    assert result.more_per_side is not None and result.more_per_side > 50
+    assert "more signals per side for 80 % power" in result.verdict_text
+
+
+def test_equal_rates_on_many_signals_show_no_detectable_difference() -> None:
+    result = compare(columns_from_rows(side(300, 300)), columns_from_rows(side(300, 300)))
+    assert result.verdict is Verdict.NO_DIFFERENCE and result.fisher_p == pytest.approx(1.0)
+
+
+def test_an_empty_side_has_no_test_and_not_enough_data() -> None:
+    result = compare(columns_from_rows([]), columns_from_rows(side(5, 5)))
+    assert result.fisher_p is None and result.winrate_diff is None
+    assert result.verdict is Verdict.NOT_ENOUGH and result.pnl_diff is None
