@@ -13,6 +13,8 @@ from typing import Self
 from sigtrack.adapters.jsonl import ExportReport, read_legacy_files, write_legacy_files
 from sigtrack.bootstrap import App, build_app, build_candle_source, build_settling
 from sigtrack.config import Settings, load_settings, parse_zone
+from sigtrack.core.advice import DEFAULT_MIN_N as ADVICE_MIN_N
+from sigtrack.core.advice import Advice, advise
 from sigtrack.core.breakdowns import (
     DEFAULT_MIN_N,
     Breakdown,
@@ -256,6 +258,21 @@ class Tracker:
         if not isinstance(chosen, SignalFilter):
             chosen = parse_filter(chosen, zone)
         return summarize(self._app.store.load_outcomes(chosen))
+
+    def advise(
+        self,
+        chosen: SignalFilter | str = "",
+        *,
+        min_n: int = ADVICE_MIN_N,
+        seed: int = SEED,
+    ) -> Advice:
+        """Confidence threshold sweep and credibly negative coins / timeframes / tags,
+        each with its evidence; nothing is advised on fewer than `min_n` signals."""
+        if not isinstance(chosen, SignalFilter):
+            chosen = parse_filter(chosen, self.settings.zone)
+        if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
+            raise InvalidInput("min_n", f"must be a whole number >= 1 (got {min_n!r})")
+        return advise(self._app.store.load_frame(chosen), min_n=min_n, seed=seed)
 
     # --- settling from candles ---------------------------------------------------------
 

@@ -74,3 +74,14 @@ def test_compare_prints_a_plain_verdict_in_indonesian(cli: Cli, tmp_path: Path) 
 def test_a_bad_filter_names_the_option_and_value(cli: Cli) -> None:
     run = cli("compare", "--a", "colour=red", "--b", "strategy=v2", code=2)
     assert "--a: unknown key 'colour'" in one_error_line(run.err)
+
+
+def test_advise_refuses_on_too_little_data_and_says_why(cli: Cli, tmp_path: Path) -> None:
+    seed(cli, tmp_path)
+    data = cli("advise", "--json").json()
+    [item] = data["items"]
+    assert set(item) == {"kind", "subject", "evidence", "recommendation"}
+    assert item["kind"] == "not_enough_data" and item["evidence"]["n"] == 4
+    assert "perlu minimal 30" in item["recommendation"]
+    text = cli("advise", "--min-n", "2", "--lang", "en").out
+    assert "RECOMMENDATIONS" in text

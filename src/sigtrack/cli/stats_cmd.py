@@ -10,12 +10,14 @@ from rich.table import Table
 
 from sigtrack.cli.app import app, out, print_json, state
 from sigtrack.cli.signals_cmd import parse_time_option, whole_number
+from sigtrack.core.advice import DEFAULT_MIN_N as ADVICE_MIN_N
+from sigtrack.core.advice import Metric
 from sigtrack.core.breakdowns import DEFAULT_MIN_N, Breakdown, BreakdownKey
 from sigtrack.core.comparison import Comparison, Verdict
 from sigtrack.core.filters import SignalFilter, parse_filter
 from sigtrack.core.stats import cohort_start
-from sigtrack.core.texts import NO_VALUE, Lang, format_pct, text
-from sigtrack.services.views import breakdown_json, comparison_json
+from sigtrack.core.texts import NO_VALUE, Lang, format_pct, render_advice_item, text
+from sigtrack.services.views import advice_json, breakdown_json, comparison_json
 
 KEYS = "|".join(key.value for key in BreakdownKey)
 
@@ -163,3 +165,45 @@ def render_comparison(result: Comparison, a: SignalFilter, b: SignalFilter, lang
     )
     lines.append(text("compare.verdict", lang, verdict=verdict))
     return "\n".join(lines)
+
+
+@app.command()
+def advise(
+    ctx: typer.Context,
+    filter_: Annotated[
+        str, typer.Option("--filter", metavar="FILTER", help="Which signals (default: all).")
+    ] = "",
+    min_n: Annotated[
+        str, typer.Option("--min-n", metavar="N", help="Advise only on N signals or more.")
+    ] = str(ADVICE_MIN_N),
+    lang: Annotated[str | None, typer.Option("--lang", help="id or en.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Recommendations with their evidence: confidence threshold, coins / tags to drop."""
+    st = state(ctx)
+    language = st.language(lang)
+    chosen = parse_filter(filter_, st.settings.zone, option="--filter")
+    result = st.tracker.advise(chosen, min_n=whole_number(min_n, "--min-n") or 0)
+    if as_json:
+        print_json(advice_json(result, language))
+        return
+    out.print(text("advice.title", language), markup=False)
+    for item in result.items:
+        out.print(f"• {render_advice_item(item, language)}", markup=False)
+    if not result.items:
+        out.print(text("advice.none", language), markup=False)
+    if result.sweep:
+        unit = "R" if result.metric is Metric.R else "PnL %"
+        table = Table(title=f"confidence ≥ t ({unit})", title_justify="left")
+        for name in ("t", "n", "W", "L", "winrate", "expectancy"):
+            table.add_column(name, justify="right")
+        for row in result.sweep:
+            table.add_row(
+                str(row.threshold),
+                str(row.n),
+                str(row.wins),
+                str(row.losses),
+                format_pct(None if row.winrate is None else row.winrate * 100),
+                NO_VALUE if row.expectancy is None else f"{row.expectancy:+.3f}",
+            )
+        out.print(table)

@@ -61,6 +61,22 @@ class OutcomeColumns:
         return OutcomeColumns(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class SignalFrame:
+    """Outcome columns with what each signal was (for advice and reports)."""
+
+    outcomes: OutcomeColumns
+    symbol: npt.NDArray[np.str_]
+    timeframe: npt.NDArray[np.str_]
+    side: npt.NDArray[np.str_]
+    strategy: npt.NDArray[np.str_]
+    confidence: F64  # NaN when the signal had none
+    tags: tuple[tuple[str, ...], ...]
+
+    def __len__(self) -> int:
+        return len(self.outcomes)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Performance:
     """Counts and numbers of a set of signals (DESIGN §4)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from enum import StrEnum
 
+from sigtrack.core.advice import AdviceItem, Metric
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.stats import WinrateSummary
 
@@ -115,6 +116,28 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.EN: "not enough data: about {n} more signals per side for 80% power at this "
         "effect size",
     },
+    "advice.title": {Lang.ID: "💡 REKOMENDASI", Lang.EN: "💡 RECOMMENDATIONS"},
+    "advice.none": {
+        Lang.ID: "Tidak ada rekomendasi: tidak ada yang jelas lebih baik atau lebih buruk.",
+        Lang.EN: "No recommendation: nothing is clearly better or worse.",
+    },
+    "advice.not_enough_data": {
+        Lang.ID: "Data belum cukup untuk memberi saran: {n} signal selesai, "
+        "perlu minimal {needed}.",
+        Lang.EN: "Not enough data to advise: {n} settled signals, at least {needed} needed.",
+    },
+    "advice.confidence_threshold": {
+        Lang.ID: "Kirim hanya signal dengan confidence ≥ {threshold}: {n} signal, winrate "
+        "{winrate}, ekspektasi {expectancy} (semua: {baseline_n} signal, {baseline_expectancy}).",
+        Lang.EN: "Send only signals with confidence ≥ {threshold}: {n} signals, winrate "
+        "{winrate}, expectancy {expectancy} (all: {baseline_n} signals, {baseline_expectancy}).",
+    },
+    "advice.exclude": {
+        Lang.ID: "Pertimbangkan untuk berhenti mengirim {subject}: ekspektasi {expectancy} "
+        "(interval 95%: {interval_low} … {interval_high}) dari {n} signal.",
+        Lang.EN: "Consider no longer sending {subject}: expectancy {expectancy} "
+        "(95% interval: {interval_low} … {interval_high}) over {n} signals.",
+    },
     "stats.empty": {
         Lang.ID: "Belum ada signal pada periode ini.",
         Lang.EN: "No signals in this period.",
@@ -173,3 +196,17 @@ def render_winrate(summary: WinrateSummary, zone: tzinfo, lang: Lang = Lang.ID) 
     elif summary.decided < SMALL_SAMPLE:
         lines.append(text("winrate.small_sample", lang, n=summary.decided))
     return "\n".join(lines)
+
+
+def render_advice_item(item: AdviceItem, lang: Lang = Lang.ID) -> str:
+    """One recommendation in words, with its numbers."""
+    values = dict(item.evidence)
+    unit = " R" if values.get("metric") == Metric.R.value else "%"
+    for name in ("expectancy", "baseline_expectancy", "interval_low", "interval_high"):
+        if name in values:
+            number = values[name]
+            values[name] = NO_VALUE if number is None else f"{float(number):+.2f}{unit}"
+    if "winrate_pct" in values:
+        rate = values["winrate_pct"]
+        values["winrate"] = format_pct(None if rate is None else float(rate))
+    return text(item.message, lang, subject=item.subject, **values)

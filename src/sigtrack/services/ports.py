@@ -12,7 +12,7 @@ from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.candles import Candles
 from sigtrack.core.filters import SignalFilter
 from sigtrack.core.outcomes import Outcome
-from sigtrack.core.performance import OutcomeColumns
+from sigtrack.core.performance import OutcomeColumns, SignalFrame
 from sigtrack.core.records import (
     Activity,
     Closing,
@@ -113,6 +113,10 @@ class SignalStore(Protocol):
 
     def load_outcomes(self, chosen: SignalFilter) -> OutcomeColumns:
         """The outcome columns of the matching signals, in the order they closed."""
+        ...
+
+    def load_frame(self, chosen: SignalFilter) -> SignalFrame:
+        """Outcome columns and what each signal was, in the order they closed."""
         ...
 
     def add_activity(self, items: Sequence[Activity], *, dedupe: bool = False) -> int:

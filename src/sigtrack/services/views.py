@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
+from sigtrack.core.advice import Advice
 from sigtrack.core.breakdowns import Breakdown, GroupSummary
 from sigtrack.core.comparison import Comparison
 from sigtrack.core.filters import SignalFilter
@@ -15,6 +16,7 @@ from sigtrack.core.records import (
     SignalRecord,
 )
 from sigtrack.core.stats import WinrateSummary
+from sigtrack.core.texts import Lang, render_advice_item
 
 Json = dict[str, Any]
 
@@ -192,4 +194,32 @@ def comparison_json(c: Comparison, a: SignalFilter, b: SignalFilter) -> Json:
         "r_diff_interval": list(c.r_diff_interval) if c.r_diff_interval else None,
         "verdict": c.verdict_text,
         "more_signals_per_side": c.more_per_side,
+    }
+
+
+def advice_json(advice: Advice, lang: Lang) -> Json:
+    return {
+        "metric": advice.metric.value,
+        "n": advice.n,
+        "min_n": advice.min_n,
+        "items": [
+            {
+                "kind": item.kind.value,
+                "subject": item.subject,
+                "evidence": dict(item.evidence),
+                "recommendation": render_advice_item(item, lang),
+            }
+            for item in advice.items
+        ],
+        "confidence_sweep": [
+            {
+                "threshold": row.threshold,
+                "n": row.n,
+                "wins": row.wins,
+                "losses": row.losses,
+                "winrate_pct": _pct(row.winrate),
+                "expectancy": row.expectancy,
+            }
+            for row in advice.sweep
+        ],
     }

@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from sigtrack.adapters.storage.tables import signals
 from sigtrack.core.filters import SignalFilter
-from sigtrack.core.performance import NO_TIME, OPEN, RESULT_CODES, OutcomeColumns
+from sigtrack.core.performance import NO_TIME, OPEN, RESULT_CODES, OutcomeColumns, SignalFrame
 from sigtrack.core.signals import ExitReason, Result
 
 # targets reached, by how the plan ended ("TP2_BE" → 2)
@@ -45,6 +45,11 @@ def conditions(chosen: SignalFilter, dialect: str) -> list[ColumnElement[bool]]:
 
 def load_outcomes(conn: Connection, chosen: SignalFilter) -> OutcomeColumns:
     """The matching signals in the order they closed (open ones last)."""
+    return load_frame(conn, chosen).outcomes
+
+
+def load_frame(conn: Connection, chosen: SignalFilter) -> SignalFrame:
+    """The matching signals, outcomes and keys, in the order they closed (open ones last)."""
     c = signals.c
     query = (
         select(
@@ -60,18 +65,25 @@ def load_outcomes(conn: Connection, chosen: SignalFilter) -> OutcomeColumns:
             c.mfe_pct,
             c.mae_pct,
             c.ambiguous,
+            c.symbol,
+            c.timeframe,
+            c.side,
+            c.strategy,
+            c.confidence,
+            c.tags,
         )
         .where(*conditions(chosen, conn.dialect.name))
         .order_by(c.closed_at.is_(None), c.closed_at, c.id)
     )
     rows = conn.execute(query).all()
-    (result, pnl, r, created, tp1, closed, reason, rule, targets, mfe, mae, ambiguous) = (
-        list(zip(*rows, strict=True)) if rows else [()] * 12
-    )
+    (result, pnl, r, created, tp1, closed, reason, rule, targets, mfe, mae, ambiguous,
+     symbol, timeframe, side, strategy, confidence, tags) = (
+        list(zip(*rows, strict=True)) if rows else [()] * 18
+    )  # fmt: skip
     reasons = [ExitReason(x) if x else None for x in reason]
     settled = np.array([x is not None for x in rule], dtype=bool)
     hit = np.array([_TARGETS_HIT.get(x, -1) if x else -1 for x in reasons], dtype=np.int64)
-    return OutcomeColumns(
+    outcomes = OutcomeColumns(
         result=np.array(
             [OPEN if x is None else RESULT_CODES[Result(x)] for x in result], dtype=np.int64
         ),
@@ -87,6 +99,15 @@ def load_outcomes(conn: Connection, chosen: SignalFilter) -> OutcomeColumns:
         mfe_pct=_floats(mfe),
         mae_pct=_floats(mae),
         ambiguous=np.array([bool(x) for x in ambiguous], dtype=bool),
+    )
+    return SignalFrame(
+        outcomes=outcomes,
+        symbol=np.array(symbol, dtype=np.str_),
+        timeframe=np.array(timeframe, dtype=np.str_),
+        side=np.array(side, dtype=np.str_),
+        strategy=np.array(strategy, dtype=np.str_),
+        confidence=_floats(confidence),
+        tags=tuple(tuple(x) for x in tags),
     )
 
 

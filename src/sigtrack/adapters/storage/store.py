@@ -18,7 +18,7 @@ from sqlalchemy.sql.expression import Executable
 from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, closed_row
 from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.engine import IMMEDIATE
-from sigtrack.adapters.storage.filtering import load_outcomes
+from sigtrack.adapters.storage.filtering import load_frame, load_outcomes
 from sigtrack.adapters.storage.grouping import grouped_counts
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import load_records, record_from_row
@@ -31,7 +31,7 @@ from sigtrack.core.errors import (
     StorageError,
 )
 from sigtrack.core.filters import SignalFilter
-from sigtrack.core.performance import OutcomeColumns
+from sigtrack.core.performance import OutcomeColumns, SignalFrame
 from sigtrack.core.records import (
     Activity,
     Closing,
@@ -225,6 +225,10 @@ class SqlSignalStore:
     def load_outcomes(self, chosen: SignalFilter) -> OutcomeColumns:
         with self._reading() as conn:
             return load_outcomes(conn, chosen)
+
+    def load_frame(self, chosen: SignalFilter) -> SignalFrame:
+        with self._reading() as conn:
+            return load_frame(conn, chosen)
 
     def add_activity(self, items: Sequence[Activity], *, dedupe: bool = False) -> int:
         if not items:
