@@ -48,7 +48,12 @@ def build_candle_source(
     if candles is not None:
         return FileCandleSource(candles, symbol=symbol)
     exchange = CcxtCandleSource(
-        settings.exchange, settings.market, api_url=settings.exchange_url or None
+        settings.exchange,
+        settings.market,
+        api_url=settings.exchange_url or None,
+        timeout_s=settings.exchange_timeout_s,
+        max_retries=settings.exchange_max_retries,
+        backoff_s=settings.exchange_backoff_s,
     )
     return CachedCandleSource(exchange, settings.resolved_candles_dir)
 

@@ -39,6 +39,9 @@ class Settings:
     admin_ids: tuple[int, ...] = field(default=())
     # market data and settling (DESIGN §3)
     exchange_url: str = ""  # empty: the exchange's own API; else e.g. a proxy or a test server
+    exchange_timeout_s: float = 10.0
+    exchange_max_retries: int = 5
+    exchange_backoff_s: float = 0.5  # the first retry waits this, then twice as long each time
     candles_dir: Path | None = None  # the candle cache; None: data_dir / "candles"
     same_candle: str = "sl_first"
     exit_plan: tuple[float, ...] = (0.5, 0.5)
@@ -52,9 +55,14 @@ class Settings:
         parse_zone(self.display_tz, "display_tz")
         object.__setattr__(self, "lang", parse_lang(self.lang))
         self.policy  # noqa: B018 — builds the policy once so that a bad value fails here
-        if not self.monitor_every_s > 0:
+        for name in ("monitor_every_s", "exchange_timeout_s"):
+            if not getattr(self, name) > 0:
+                raise InvalidInput(name, f"must be seconds > 0 (got {getattr(self, name)!r})")
+        if self.exchange_max_retries < 0 or self.exchange_backoff_s < 0:
             raise InvalidInput(
-                "monitor_every_s", f"must be a number of seconds > 0 (got {self.monitor_every_s!r})"
+                "exchange_max_retries",
+                f"retries and backoff must be >= 0 (got {self.exchange_max_retries!r}, "
+                f"{self.exchange_backoff_s!r})",
             )
 
     def __repr__(self) -> str:
@@ -120,6 +128,9 @@ _ENV = {
     "SIGTRACK_SQLITE_BUSY_TIMEOUT_S": "sqlite_busy_timeout_s",
     "SIGTRACK_SQLITE_SYNCHRONOUS": "sqlite_synchronous",
     "SIGTRACK_EXCHANGE_URL": "exchange_url",
+    "SIGTRACK_EXCHANGE_TIMEOUT_S": "exchange_timeout_s",
+    "SIGTRACK_EXCHANGE_MAX_RETRIES": "exchange_max_retries",
+    "SIGTRACK_EXCHANGE_BACKOFF_S": "exchange_backoff_s",
     "SIGTRACK_CANDLES_DIR": "candles_dir",
     "SIGTRACK_SAME_CANDLE": "same_candle",
     "SIGTRACK_EXIT_PLAN": "exit_plan",
@@ -129,7 +140,9 @@ _ENV = {
     "SIGTRACK_LEVERAGE": "leverage",
     "SIGTRACK_MONITOR_EVERY_S": "monitor_every_s",
 }
-_FLOATS = {"sqlite_busy_timeout_s", "fee_bps_per_side", "leverage", "monitor_every_s"}
+_FLOATS = {"sqlite_busy_timeout_s", "fee_bps_per_side", "leverage", "monitor_every_s",
+           "exchange_timeout_s", "exchange_backoff_s"}  # fmt: skip
+_INTS = {"expire_after_timeframes", "exchange_max_retries"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
@@ -174,7 +187,7 @@ def _coerce(name: str, value: Any) -> Any:
             return float(value)
         except (TypeError, ValueError):
             raise InvalidInput(name, f"must be a number (got {value!r})") from None
-    if name == "expire_after_timeframes":
+    if name in _INTS:
         try:
             return int(value)
         except (TypeError, ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,9 @@ from sigtrack.core.records import (
     SignalEvent,
     SignalRecord,
 )
+from sigtrack.core.report import WeeklyReport, parse_week
+from sigtrack.core.report_html import render_weekly_html
+from sigtrack.core.report_text import render_weekly_text
 from sigtrack.core.signals import (
     Result,
     Signal,
@@ -37,10 +41,13 @@ from sigtrack.core.signals import (
     same_content,
 )
 from sigtrack.core.stats import WinrateSummary, cohort_start
+from sigtrack.core.texts import parse_lang
 from sigtrack.services.legacy import ImportReport, import_legacy
+from sigtrack.services.reports import build_weekly_report
 from sigtrack.services.settling import PassReport, SettleHook, SettlingService
 from sigtrack.services.statistics import breakdown_for
 from sigtrack.services.tracking import SignalInput
+from sigtrack.services.views import weekly_json
 
 
 def _repeated_ids(signals: Sequence[Signal]) -> list[tuple[int, InvalidInput]]:
@@ -59,6 +66,9 @@ def _repeated_ids(signals: Sequence[Signal]) -> list[tuple[int, InvalidInput]]:
             reason = f"repeats #{at} with other {', '.join(differences)} (got {signal.signal_id!r})"
             problems.append((index, InvalidSignal("signal_id", reason)))
     return problems
+
+
+REPORT_FORMATS = ("text", "json", "html")
 
 
 def _now(now: datetime | None) -> datetime:
@@ -274,6 +284,33 @@ class Tracker:
             raise InvalidInput("min_n", f"must be a whole number >= 1 (got {min_n!r})")
         return advise(self._app.store.load_frame(chosen), min_n=min_n, seed=seed)
 
+    def weekly(
+        self, week: str | None = None, *, min_n: int = DEFAULT_MIN_N, now: datetime | None = None
+    ) -> WeeklyReport:
+        """The report of an ISO week (`2026-W47`; default: the last complete week)."""
+        zone = self.settings.zone
+        chosen = parse_week(week, now=_now(now), zone=zone)
+        return build_weekly_report(self._app.store, chosen, zone=zone, min_n=min_n)
+
+    def weekly_report(
+        self,
+        week: str | None = None,
+        *,
+        fmt: str = "text",
+        lang: str | None = None,
+        now: datetime | None = None,
+    ) -> str:
+        """The weekly report rendered as `text` (Telegram), `json` or `html`."""
+        if fmt not in REPORT_FORMATS:
+            raise InvalidInput("fmt", f"must be one of {', '.join(REPORT_FORMATS)} (got {fmt!r})")
+        language = self.settings.lang if lang is None else parse_lang(lang)
+        report = self.weekly(week, now=now)
+        if fmt == "json":
+            return json.dumps(weekly_json(report, language), ensure_ascii=False, indent=2)
+        if fmt == "html":
+            return render_weekly_html(report, language)
+        return render_weekly_text(report, language)
+
     # --- settling from candles ---------------------------------------------------------
 
     def resolve(
@@ -293,10 +330,14 @@ class Tracker:
     ) -> SettlingService:
         """The settling service on candle files (or the configured exchange), with the
         hooks registered by `on_settled`."""
+        path = None if candles is None else Path(candles)
+        if path is not None and not path.exists():
+            raise InvalidInput("candles", f"no such file or folder (got {str(path)!r})")
         source = build_candle_source(
             self.settings,
-            candles=None if candles is None else Path(candles),
-            symbol=None if symbol is None else normalize_symbol(symbol),
+            candles=path,
+            # a single file needs to be told its symbol; a folder names its files
+            symbol=normalize_symbol(symbol) if symbol and path and path.is_file() else None,
         )
         service = build_settling(self._app, source)
         for hook in self._hooks:

@@ -14,7 +14,7 @@ from e2e_support import Cli
 from sigtrack.cli import main
 
 COMMANDS = ["init", "track", "close", "cancel", "show", "list", "import-jsonl", "export-jsonl",
-            "winrate"]  # fmt: skip
+            "winrate", "resolve", "monitor", "stats", "compare", "advise", "report"]  # fmt: skip
 TRACK = ["track", "--symbol", "BTC/USDT", "--side", "BUY", "--timeframe", "15m", "--entry",
          "50000", "--tp1", "51000", "--sl", "49000", "--receivers", "1,2,3",
          "--at", "2026-01-08T10:00:00"]  # fmt: skip

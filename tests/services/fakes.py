@@ -6,7 +6,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sigtrack.core.errors import SignalAlreadyClosed, SignalIdConflict, SignalNotFound
+from sigtrack.core.errors import (
+    SignalAlreadyClosed,
+    SignalIdConflict,
+    SignalNotFound,
+    StorageError,
+)
 from sigtrack.core.records import (
     Activity,
     Closing,
@@ -22,7 +27,7 @@ from sigtrack.core.signals import (
     suffixed_signal_id,
 )
 from sigtrack.core.stats import ResultCounts
-from sigtrack.services.ports import AddOutcome, AddStatus, NewSignal
+from sigtrack.services.ports import AddOutcome, AddStatus, NewSignal, SettleUpdate
 
 
 class FakeStore:
@@ -31,6 +36,8 @@ class FakeStore:
         self.history: dict[str, list[SignalEvent]] = {}
         self.activity: list[Activity] = []
         self.counts_asked: list[tuple[datetime, datetime]] = []
+        self.saved: list[list[SettleUpdate]] = []  # every save_outcomes call, in order
+        self.failing_reads = 0  # the next n list_signals calls raise StorageError
 
     def add_signals(
         self, items: Sequence[NewSignal], *, now: datetime, on_conflict: str = "raise"
@@ -71,8 +78,15 @@ class FakeStore:
             raise SignalNotFound(signal_id)
         return self.records[signal_id]
 
-    def list_signals(self, **_: object) -> Iterator[SignalRecord]:
-        return iter(sorted(self.records.values(), key=lambda r: r.signal.created_at, reverse=True))
+    def list_signals(
+        self, *, status: Status | None = None, oldest_first: bool = False, **_: object
+    ) -> Iterator[SignalRecord]:
+        if self.failing_reads:
+            self.failing_reads -= 1
+            raise StorageError("database unavailable: the fake is down")
+        matching = [r for r in self.records.values() if status is None or r.status is status]
+        ordered = sorted(matching, key=lambda r: r.signal.created_at, reverse=not oldest_first)
+        return iter(ordered)
 
     def close(
         self, signal_id: str, closing: Closing, *, actor: str, note: str | None,
@@ -89,6 +103,29 @@ class FakeStore:
     def events(self, signal_id: str) -> list[SignalEvent]:
         self.get(signal_id)
         return self.history[signal_id]
+
+    def save_outcomes(self, updates: Sequence[SettleUpdate], *, now: datetime) -> list[str]:
+        """Like the SQL store: open signals only (one closed by hand meanwhile is kept)."""
+        self.saved.append(list(updates))
+        written = []
+        for update in updates:
+            record = self.records.get(update.signal_id)
+            if record is None or record.status is not Status.ACTIVE:
+                continue
+            outcome = update.outcome
+            closing = None
+            if outcome.status is Status.CLOSED:
+                assert outcome.result and outcome.exit_reason and outcome.closed_at
+                closing = Closing(
+                    result=outcome.result, exit_reason=outcome.exit_reason,
+                    closed_at=outcome.closed_at, pnl_pct=outcome.pnl_pct,
+                )  # fmt: skip
+            self.records[update.signal_id] = replace(
+                record, status=outcome.status, closing=closing, outcome=outcome
+            )
+            self.history[update.signal_id].extend(update.events)
+            written.append(update.signal_id)
+        return written
 
     def result_counts(self, since: datetime, until: datetime) -> ResultCounts:
         self.counts_asked.append((since, until))

@@ -7,11 +7,18 @@ import sys
 import typer
 
 # The command modules register themselves on `app` when imported.
-from sigtrack.cli import files_cmd, settle_cmd, signals_cmd, stats_cmd, winrate_cmd
+from sigtrack.cli import (
+    files_cmd,
+    report_cmd,
+    settle_cmd,
+    signals_cmd,
+    stats_cmd,
+    winrate_cmd,
+)
 from sigtrack.cli.app import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, app, err
 from sigtrack.core.errors import InvalidInput, SigtrackError
 
-COMMAND_MODULES = (files_cmd, settle_cmd, signals_cmd, stats_cmd, winrate_cmd)
+COMMAND_MODULES = (files_cmd, report_cmd, settle_cmd, signals_cmd, stats_cmd, winrate_cmd)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from sigtrack.cli.app import app, out, print_json, state
 from sigtrack.cli.signals_cmd import parse_time_option, whole_number
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.outcomes import ms_to_datetime
+from sigtrack.core.signals import normalize_symbol
 from sigtrack.core.texts import Lang, format_pct, text
 from sigtrack.services.settling import PassReport, run_monitor
 from sigtrack.services.views import iso
@@ -47,6 +48,7 @@ def resolve(
     st = state(ctx)
     zone = st.settings.zone
     now = parse_time_option(as_of, "--as-of", zone) if as_of else None
+    _check_candles(candles)
     report = st.tracker.resolve(candles=candles, symbol=symbol, now=now)
     if as_json:
         print_json(pass_json(report, zone))
@@ -71,6 +73,7 @@ def monitor(
     max_passes = whole_number(passes, "--passes")
     if max_passes is not None and max_passes < 1:
         raise InvalidInput("--passes", f"must be at least 1 (got {passes!r})")
+    _check_candles(candles)
     service = st.tracker.settler(candles=candles, symbol=symbol)
     language, zone = st.language(lang), st.settings.zone
     stop = threading.Event()
@@ -93,10 +96,16 @@ def monitor(
             clock=lambda: datetime.now(UTC),
             max_passes=max_passes,
             on_pass=lambda report: out.print(render_pass(report, zone, language), markup=False),
+            symbols=None if symbol is None else {normalize_symbol(symbol)},
         )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _check_candles(candles: Path | None) -> None:
+    if candles is not None and not candles.exists():
+        raise InvalidInput("--candles", f"no such file or folder (got {str(candles)!r})")
 
 
 def _seconds(value: str) -> float:

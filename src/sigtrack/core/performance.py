@@ -41,6 +41,7 @@ class OutcomeColumns:
     pnl_pct: F64  # NaN where there is none
     r_multiple: F64
     created_ms: I64
+    closed_ms: I64  # NO_TIME while open
     tp1_hit_ms: I64  # NO_TIME: not reached or not known
     stop_ms: I64  # when the stop closed it (NO_TIME otherwise)
     targets_hit: I64  # targets reached; −1 when not settled from candles
@@ -149,6 +150,15 @@ def summarize(columns: OutcomeColumns) -> Performance:
     )
 
 
+def equity_curve(columns: OutcomeColumns) -> tuple[list[int], list[float]]:
+    """(close time ms, cumulative PnL %) after each closed signal that has a PnL."""
+    closed = (columns.closed_ms != NO_TIME) & ~np.isnan(columns.pnl_pct)
+    closed &= columns.result != RESULT_CODES[Result.CANCELLED]
+    order = np.argsort(columns.closed_ms[closed], kind="stable")
+    times = columns.closed_ms[closed][order]
+    return times.tolist(), np.cumsum(columns.pnl_pct[closed][order]).tolist()
+
+
 def max_drawdown(pnl: F64) -> float | None:
     """Largest fall of the cumulative PnL from a previous peak (the start counts as 0)."""
     if not len(pnl):
@@ -216,6 +226,7 @@ def columns_from_rows(rows: Sequence[dict[str, object]]) -> OutcomeColumns:
         pnl_pct=column("pnl_pct", np.float64, math.nan),  # type: ignore[arg-type]
         r_multiple=column("r_multiple", np.float64, math.nan),  # type: ignore[arg-type]
         created_ms=column("created_ms", np.int64, 0),  # type: ignore[arg-type]
+        closed_ms=column("closed_ms", np.int64, NO_TIME),  # type: ignore[arg-type]
         tp1_hit_ms=column("tp1_hit_ms", np.int64, NO_TIME),  # type: ignore[arg-type]
         stop_ms=column("stop_ms", np.int64, NO_TIME),  # type: ignore[arg-type]
         targets_hit=column("targets_hit", np.int64, -1),  # type: ignore[arg-type]

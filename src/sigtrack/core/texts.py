@@ -56,7 +56,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.ID: "🔎 {checked} signal aktif dicek ({symbols} koin): {closed} selesai, "
         "{hits} TP tercapai, {open} masih aktif.",
         Lang.EN: "🔎 {checked} open signals checked ({symbols} coins): {closed} closed, "
-        "{hits} TP hits, {open} still open.",
+        "TP hits: {hits}, {open} still open.",
     },
     "settle.closed": {
         Lang.ID: "• {signal_id}: {result} ({reason}) PnL {pnl} pada {at}{ambiguous}",
@@ -137,6 +137,68 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "(interval 95%: {interval_low} … {interval_high}) dari {n} signal.",
         Lang.EN: "Consider no longer sending {subject}: expectancy {expectancy} "
         "(95% interval: {interval_low} … {interval_high}) over {n} signals.",
+    },
+    "report.title": {
+        Lang.ID: "📋 LAPORAN MINGGUAN SIGNAL — {week}",
+        Lang.EN: "📋 WEEKLY SIGNAL REPORT — {week}",
+    },
+    "report.period": {
+        Lang.ID: "🗓 {since} – {until} ({zone})",
+        Lang.EN: "🗓 {since} – {until} ({zone})",
+    },
+    "report.empty": {
+        Lang.ID: "Tidak ada signal yang dibuat minggu ini.",
+        Lang.EN: "No signals were created this week.",
+    },
+    "report.performance": {Lang.ID: "📈 PERFORMA SIGNAL", Lang.EN: "📈 SIGNAL PERFORMANCE"},
+    "report.totals": {
+        Lang.ID: "• Total: {total} selesai ({wins} win, {losses} loss, {expired} expired, "
+        "{breakeven} breakeven) · {open} aktif · {cancelled} dibatalkan",
+        Lang.EN: "• Total: {total} closed ({wins} win, {losses} loss, {expired} expired, "
+        "{breakeven} breakeven) · {open} open · {cancelled} cancelled",
+    },
+    "report.winrate": {
+        Lang.ID: "• Winrate: {rate} (interval 95%: {low} – {high}) · ketat: {strict}",
+        Lang.EN: "• Winrate: {rate} (95% interval: {low} – {high}) · strict: {strict}",
+    },
+    "report.pnl": {
+        Lang.ID: "• PnL: rata-rata {avg}, median {median}, total {total} · drawdown maks {dd}",
+        Lang.EN: "• PnL: mean {avg}, median {median}, total {total} · max drawdown {dd}",
+    },
+    "report.edge": {
+        Lang.ID: "• Ekspektasi: {r} · profit factor: {pf} · winrate impas: {be}",
+        Lang.EN: "• Expectancy: {r} · profit factor: {pf} · break-even winrate: {be}",
+    },
+    "report.vs_week": {
+        Lang.ID: "• vs minggu lalu: winrate {prev} → {now} ({verdict})",
+        Lang.EN: "• vs last week: winrate {prev} → {now} ({verdict})",
+    },
+    "report.vs_strategy": {
+        Lang.ID: "• Strategi {current} vs {previous}: winrate {prev} → {now} ({verdict})",
+        Lang.EN: "• Strategy {current} vs {previous}: winrate {prev} → {now} ({verdict})",
+    },
+    "report.analysis": {Lang.ID: "🔍 ANALISIS", Lang.EN: "🔍 ANALYSIS"},
+    "report.best": {Lang.ID: "• Koin terbaik: {rows}", Lang.EN: "• Best coins: {rows}"},
+    "report.worst": {Lang.ID: "• Koin terburuk: {rows}", Lang.EN: "• Worst coins: {rows}"},
+    "report.no_ranking": {
+        Lang.ID: "• Belum ada koin dengan minimal {n} signal WIN/LOSS untuk diperingkat.",
+        Lang.EN: "• No coin has the {n} WIN/LOSS signals needed to be ranked yet.",
+    },
+    "report.sides": {Lang.ID: "• LONG vs SHORT: {rows}", Lang.EN: "• LONG vs SHORT: {rows}"},
+    "report.tags": {Lang.ID: "• Per tag: {rows}", Lang.EN: "• By tag: {rows}"},
+    "report.timeframes": {Lang.ID: "• Per timeframe: {rows}", Lang.EN: "• By timeframe: {rows}"},
+    "report.confidence": {
+        Lang.ID: "• Per confidence: {rows}",
+        Lang.EN: "• By confidence: {rows}",
+    },
+    "report.activity": {Lang.ID: "👥 AKTIVITAS USER", Lang.EN: "👥 USER ACTIVITY"},
+    "report.activity_total": {
+        Lang.ID: "• {total} perintah dari {users} user",
+        Lang.EN: "• {total} commands from {users} users",
+    },
+    "report.activity_top": {
+        Lang.ID: "• Perintah terbanyak: {rows}",
+        Lang.EN: "• Most used: {rows}",
     },
     "stats.empty": {
         Lang.ID: "Belum ada signal pada periode ini.",

@@ -55,6 +55,7 @@ class SettleUpdate:
 
     signal_id: str
     outcome: Outcome
+    previous: Outcome | None = None  # what the pass started from: written only if still so
     events: tuple[SignalEvent, ...] = ()  # tp_hit / closed, at the candle's time
 
 
@@ -115,6 +116,11 @@ class SignalStore(Protocol):
         """The outcome columns of the matching signals, in the order they closed."""
         ...
 
+    def strategies(self, until: datetime) -> list[tuple[str, datetime, int]]:
+        """(strategy, newest creation, signals) of signals created before `until`,
+        most recently used first."""
+        ...
+
     def load_frame(self, chosen: SignalFilter) -> SignalFrame:
         """Outcome columns and what each signal was, in the order they closed."""
         ...
@@ -123,7 +129,11 @@ class SignalStore(Protocol):
         """Append commands; with `dedupe`, lines already stored are skipped. Returns added."""
         ...
 
-    def list_activity(self) -> Iterator[Activity]: ...
+    def list_activity(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[Activity]:
+        """Commands with since <= at < until, oldest first."""
+        ...
 
     def dispose(self) -> None: ...
 

@@ -127,9 +127,15 @@ class SettlingService:
         for record, previous, outcome in zip(group, since, outcomes, strict=True):
             if outcome == previous:
                 continue
-            change = _change(record, previous, outcome)
-            updates.append(SettleUpdate(signal_id=record.signal_id, outcome=outcome,
-                                        events=_events(change)))  # fmt: skip
+            change = _change(record, record.outcome, outcome)  # hits known under any rule
+            updates.append(
+                SettleUpdate(
+                    signal_id=record.signal_id,
+                    outcome=outcome,
+                    previous=record.outcome,
+                    events=_events(change),
+                )
+            )
             if change.new_hits or change.is_closed:
                 changes.append(change)
         written = set(self._store.save_outcomes(updates, now=now))
@@ -154,6 +160,7 @@ def run_monitor(
     clock: Callable[[], datetime],
     max_passes: int | None = None,
     on_pass: Callable[[PassReport], None] | None = None,
+    symbols: Collection[str] | None = None,
 ) -> int:
     """Run passes every `every_s` seconds until `stop` is set (or `max_passes` ran).
 
@@ -164,7 +171,7 @@ def run_monitor(
     while not stop.is_set() and (max_passes is None or passes < max_passes):
         started = time.monotonic()
         try:
-            report = service.run_pass(now=clock())
+            report = service.run_pass(now=clock(), symbols=symbols)
         except SigtrackError as exc:
             logger.error("settling pass failed: %s", exc)
         else:

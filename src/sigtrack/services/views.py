@@ -15,6 +15,7 @@ from sigtrack.core.records import (
     SignalEvent,
     SignalRecord,
 )
+from sigtrack.core.report import WeeklyReport
 from sigtrack.core.stats import WinrateSummary
 from sigtrack.core.texts import Lang, render_advice_item
 
@@ -222,4 +223,60 @@ def advice_json(advice: Advice, lang: Lang) -> Json:
             }
             for row in advice.sweep
         ],
+    }
+
+
+def weekly_json(report: WeeklyReport, lang: Lang) -> Json:
+    week, zone = report.week, report.week.since.tzinfo
+    assert zone is not None
+    strategy = report.vs_previous_strategy
+    return {
+        "week": week.label,
+        "since": iso(week.since, zone),
+        "until": iso(week.until, zone),
+        "empty": report.is_empty,
+        "performance": performance_json(report.performance),
+        "previous_week": performance_json(report.previous_week),
+        "vs_previous_week": _comparison_numbers(report.vs_previous_week),
+        "vs_previous_strategy": None
+        if strategy is None
+        else {
+            "current": strategy.current,
+            "previous": strategy.previous,
+            **_comparison_numbers(strategy.comparison),
+        },
+        "by_symbol": _rows_json(report.by_symbol),
+        "by_side": _rows_json(report.by_side),
+        "by_tag": _rows_json(report.by_tag),
+        "by_timeframe": _rows_json(report.by_timeframe),
+        "by_confidence": _rows_json(report.by_confidence),
+        "activity": {
+            "total": report.activity.total,
+            "users": report.activity.users,
+            "per_day": [{"day": d, "commands": n} for d, n in report.activity.per_day],
+            "commands": [{"command": c, "n": n} for c, n in report.activity.commands],
+        },
+        "advice": advice_json(report.advice, lang),
+        "equity": [
+            {"at": iso(ms_to_datetime(ms), zone), "cum_pnl_pct": pnl} for ms, pnl in report.equity
+        ],
+    }
+
+
+def _rows_json(result: Breakdown) -> Json:
+    return {
+        "min_n": result.min_n,
+        "rows": [group_json(row) for row in result.rows],
+        "best": [row.key for row in result.best],
+        "worst": [row.key for row in result.worst],
+    }
+
+
+def _comparison_numbers(c: Comparison) -> Json:
+    return {
+        "winrate_diff_pct": _pct(c.winrate_diff),
+        "fisher_p": c.fisher_p,
+        "pnl_diff_pct": c.pnl_diff,
+        "pnl_diff_interval": list(c.pnl_diff_interval) if c.pnl_diff_interval else None,
+        "verdict": c.verdict_text,
     }

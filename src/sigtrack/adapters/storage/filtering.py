@@ -90,6 +90,7 @@ def load_frame(conn: Connection, chosen: SignalFilter) -> SignalFrame:
         pnl_pct=_floats(pnl),
         r_multiple=_floats(r),
         created_ms=_times(created),
+        closed_ms=_times(closed),
         tp1_hit_ms=_times(tp1),
         stop_ms=np.where(
             np.array([x is ExitReason.SL for x in reasons], dtype=bool), _times(closed), NO_TIME

@@ -17,18 +17,19 @@ from sigtrack.services.ports import SettleUpdate
 def save_outcomes(conn: Connection, updates: Sequence[SettleUpdate], *, now: datetime) -> list[str]:
     """Apply the updates in the caller's transaction; returns the ids written."""
     ids = [u.signal_id for u in updates]
-    pks = dict(
-        conn.execute(
-            select(signals.c.signal_id, signals.c.id).where(
-                signals.c.signal_id.in_(ids), signals.c.status == Status.ACTIVE.value
-            )
-        ).all()
+    query = select(signals.c.signal_id, signals.c.id, signals.c.outcome).where(
+        signals.c.signal_id.in_(ids), signals.c.status == Status.ACTIVE.value
     )
+    if conn.dialect.name != "sqlite":  # SQLite's write transaction already holds the lock
+        query = query.with_for_update()
+    stored = {row[0]: (row[1], row[2]) for row in conn.execute(query)}
     written, events = [], []
     for item in updates:
-        pk = pks.get(item.signal_id)
-        if pk is None:  # closed by hand (or deleted) since the pass read it: keep that
+        if item.signal_id not in stored:  # closed by hand (or deleted) since the pass read it
             continue
+        pk, outcome_now = stored[item.signal_id]
+        if (Outcome.from_json(outcome_now) if outcome_now else None) != item.previous:
+            continue  # another monitor moved this signal on first: its write stands
         changed = conn.execute(
             update(signals)
             .where(signals.c.id == pk, signals.c.status == Status.ACTIVE.value)

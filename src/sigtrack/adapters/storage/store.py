@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select
@@ -226,6 +226,17 @@ class SqlSignalStore:
         with self._reading() as conn:
             return load_outcomes(conn, chosen)
 
+    def strategies(self, until: datetime) -> list[tuple[str, datetime, int]]:
+        c = signals.c
+        query = (
+            select(c.strategy, func.max(c.created_at), func.count())
+            .where(c.created_at < until)
+            .group_by(c.strategy)
+            .order_by(func.max(c.created_at).desc())
+        )
+        with self._reading() as conn:
+            return [(name, _aware(last), n) for name, last, n in conn.execute(query)]
+
     def load_frame(self, chosen: SignalFilter) -> SignalFrame:
         with self._reading() as conn:
             return load_frame(conn, chosen)
@@ -256,8 +267,14 @@ class SqlSignalStore:
 
         return self._write(work)
 
-    def list_activity(self) -> Iterator[Activity]:
+    def list_activity(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[Activity]:
         query = select(activity).order_by(activity.c.at, activity.c.id)
+        if since is not None:
+            query = query.where(activity.c.at >= since)
+        if until is not None:
+            query = query.where(activity.c.at < until)
         with self._reading() as conn:
             result = conn.execution_options(yield_per=BATCH).execute(query).mappings()
             for row in result:
@@ -265,6 +282,13 @@ class SqlSignalStore:
                     at=row["at"], user_id=row["user_id"], username=row["username"],
                     command=row["command"], symbol=row["symbol"], timeframe=row["timeframe"],
                 )  # fmt: skip
+
+
+def _aware(at: datetime) -> datetime:
+    """An aggregate over a UtcDateTime column comes back without the type's processing."""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _signal_by_id() -> Executable:

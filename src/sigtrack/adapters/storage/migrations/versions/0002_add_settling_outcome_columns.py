@@ -31,6 +31,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("signals") as batch:
-        for name, _ in reversed(COLUMNS):
-            batch.drop_column(name)
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for name, _ in reversed(COLUMNS):
+        if sqlite:  # SQLite >= 3.35 drops a column in place (no table rebuild, no FK trouble)
+            op.execute(f"ALTER TABLE signals DROP COLUMN {name}")
+        else:
+            op.drop_column("signals", name)

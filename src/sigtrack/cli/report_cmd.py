@@ -1,0 +1,45 @@
+"""`sigtrack report weekly`: the weekly report as text, JSON or a self-contained HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sigtrack.cli.app import app, out, state
+from sigtrack.cli.signals_cmd import parse_time_option
+from sigtrack.core.errors import InvalidInput
+
+report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command()
+def weekly(
+    ctx: typer.Context,
+    week: Annotated[
+        str | None, typer.Option(metavar="YYYY-Www", help="Default: the last complete week.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, json or html.")] = "text",
+    lang: Annotated[str | None, typer.Option("--lang", help="id or en.")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Take 'now' to be this time (ISO-8601).")
+    ] = None,
+) -> None:
+    """The weekly report: totals, winrate, best / worst coins, sides, tags, activity, advice."""
+    st = state(ctx)
+    now = parse_time_option(as_of, "--as-of", st.settings.zone) if as_of else None
+    rendered = st.tracker.weekly_report(week, fmt=fmt, lang=lang, now=now)
+    if out_file is None:
+        out.print(rendered, markup=False, highlight=False)
+        return
+    try:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = out_file.with_name(f".{out_file.name}.tmp")
+        temporary.write_text(rendered, encoding="utf-8")
+        temporary.replace(out_file)
+    except OSError as exc:
+        raise InvalidInput("--out", f"cannot write {out_file}: {exc.strerror}") from None
+    out.print(f"{out_file}", markup=False)

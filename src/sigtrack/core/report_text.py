@@ -1,0 +1,116 @@
+"""The weekly report as a Telegram message, in Indonesian (the old headings) or English."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sigtrack.core.breakdowns import Breakdown, GroupSummary
+from sigtrack.core.comparison import Comparison, Verdict
+from sigtrack.core.performance import Performance
+from sigtrack.core.report import WeeklyReport
+from sigtrack.core.texts import NO_VALUE, Lang, format_pct, render_advice_item, text
+
+MAX_ROWS = 5
+
+
+def render_weekly_text(report: WeeklyReport, lang: Lang = Lang.ID) -> str:
+    week = report.week
+    lines = [
+        text("report.title", lang, week=week.label),
+        text(
+            "report.period",
+            lang,
+            since=f"{week.since:%Y-%m-%d}",
+            until=f"{week.until - timedelta(days=1):%Y-%m-%d}",
+            zone=report.zone,
+        ),
+        "",
+        text("report.performance", lang),
+    ]
+    if report.is_empty:
+        lines.append(text("report.empty", lang))
+    else:
+        lines += _performance(report.performance, lang)
+        lines.append(_versus("report.vs_week", report.vs_previous_week, lang))
+        if report.vs_previous_strategy:
+            s = report.vs_previous_strategy
+            lines.append(_versus("report.vs_strategy", s.comparison, lang, current=s.current,
+                                 previous=s.previous))  # fmt: skip
+        lines += ["", text("report.analysis", lang), *_analysis(report, lang)]
+    lines += ["", text("report.activity", lang), *_activity(report, lang)]
+    lines += ["", text("advice.title", lang)]
+    lines += [f"• {render_advice_item(item, lang)}" for item in report.advice.items] or [
+        text("advice.none", lang)
+    ]
+    return "\n".join(lines)
+
+
+def _rate(value: float | None) -> str:
+    return format_pct(None if value is None else value * 100)
+
+
+def _performance(p: Performance, lang: Lang) -> list[str]:
+    low, high = (format_pct(x * 100) for x in p.interval) if p.interval else (NO_VALUE, NO_VALUE)
+    return [
+        text("report.totals", lang, total=p.total, wins=p.wins, losses=p.losses,
+             expired=p.expired, breakeven=p.breakeven, open=p.open, cancelled=p.cancelled),
+        text("report.winrate", lang, rate=_rate(p.winrate), low=low, high=high,
+             strict=_rate(p.strict_winrate)),
+        text("report.pnl", lang, avg=format_pct(p.avg_pnl_pct, signed=True, digits=2),
+             median=format_pct(p.median_pnl_pct, signed=True, digits=2),
+             total=format_pct(p.total_pnl_pct, signed=True, digits=2),
+             dd=format_pct(p.max_drawdown_pct, digits=2)),
+        text("report.edge", lang,
+             r=NO_VALUE if p.expectancy_r is None else f"{p.expectancy_r:+.2f} R",
+             pf=NO_VALUE if p.profit_factor is None else f"{p.profit_factor:.2f}",
+             be=_rate(p.breakeven_winrate)),
+    ]  # fmt: skip
+
+
+def _versus(key: str, c: Comparison, lang: Lang, **names: str) -> str:
+    verdict = (
+        text("verdict.more", lang, n=c.more_per_side)
+        if c.verdict is Verdict.NOT_ENOUGH and c.more_per_side
+        else text(f"verdict.{c.verdict.value}", lang)
+    )
+    return text(key, lang, prev=_rate(c.a.winrate), now=_rate(c.b.winrate), verdict=verdict,
+                **names)  # fmt: skip
+
+
+def _row(row: GroupSummary) -> str:
+    return f"{row.key} {_rate(row.winrate)} ({row.wins}/{row.decided})"
+
+
+def _rows(result: Breakdown) -> str:
+    rows = [row for row in result.rows if row.n or row.open]
+    shown = ", ".join(_row(row) for row in rows[:MAX_ROWS]) or NO_VALUE
+    return shown + (" …" if len(rows) > MAX_ROWS else "")
+
+
+def _analysis(report: WeeklyReport, lang: Lang) -> list[str]:
+    coins = report.by_symbol
+    if coins.best:
+        ranked = [
+            text("report.best", lang, rows=", ".join(_row(r) for r in coins.best[:3])),
+            text("report.worst", lang, rows=", ".join(_row(r) for r in coins.worst[:3])),
+        ]
+    else:
+        ranked = [text("report.no_ranking", lang, n=coins.min_n)]
+    return [
+        *ranked,
+        text("report.sides", lang, rows=_rows(report.by_side)),
+        text("report.tags", lang, rows=_rows(report.by_tag)),
+        text("report.timeframes", lang, rows=_rows(report.by_timeframe)),
+        text("report.confidence", lang, rows=_rows(report.by_confidence)),
+    ]
+
+
+def _activity(report: WeeklyReport, lang: Lang) -> list[str]:
+    a = report.activity
+    days = [f"• {day}: {count}" for day, count in a.per_day]
+    top = ", ".join(f"{command} {n}" for command, n in a.commands[:MAX_ROWS]) or NO_VALUE
+    return [
+        text("report.activity_total", lang, total=a.total, users=a.users),
+        *days,
+        text("report.activity_top", lang, rows=top),
+    ]
