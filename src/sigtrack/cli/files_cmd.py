@@ -104,7 +104,7 @@ def demo(
         ),
     ] = None,
 ) -> None:
-    """Import an example history in the old format, settle its open signals, print the winrate."""
+    """Import an example history, settle its open signals, print the winrate and the report."""
     st = state(ctx)
     history = _copy_bundled("demo_data", directory / "demo_history", ".jsonl")
     bundled = candles is None
@@ -131,8 +131,14 @@ def demo(
     for days in (7, 30):
         out.print("")
         out.print(render_winrate(tracker.winrate(days, now=as_of), zone, lang), markup=False)
+    out.print("")
+    out.print(tracker.weekly_report(fmt="text", now=as_of), markup=False)
+    page = directory / "weekly_report.html"
+    page.write_text(tracker.weekly_report(fmt="html", now=as_of), encoding="utf-8")
+    out.print(f"\nThe weekly report as a page (opens offline): {page.resolve()}", markup=False)
     url = mask_url(st.settings.resolved_database_url)
-    out.print(f"\nExplore it: sigtrack --db {url} list --limit 10", markup=False)
+    out.print(f"Explore it: sigtrack --db {url} list --limit 10", markup=False)
+    out.print(f"            sigtrack --db {url} stats --by symbol --days 60", markup=False)
 
 
 def _copy_bundled(package_dir: str, target: Path, suffix: str) -> Path:
