@@ -7,11 +7,13 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sigtrack.adapters.jsonl import ExportReport, read_legacy_files, write_legacy_files
+from sigtrack.adapters.tabular import signals_table, write_table
 from sigtrack.bootstrap import App, build_app, build_candle_source, build_settling
 from sigtrack.config import Settings, load_settings, parse_zone
 from sigtrack.core.advice import DEFAULT_MIN_N as ADVICE_MIN_N
@@ -69,6 +71,27 @@ def _repeated_ids(signals: Sequence[Signal]) -> list[tuple[int, InvalidInput]]:
 
 
 REPORT_FORMATS = ("text", "json", "html")
+
+
+def _matches(record: SignalRecord, chosen: SignalFilter) -> bool:
+    """The filter's fields that `list_signals` does not apply itself."""
+    s = record.signal
+    checks = (
+        (chosen.strategy, s.strategy),
+        (chosen.symbol, s.symbol),
+        (chosen.side, s.side.value),
+        (chosen.timeframe, s.timeframe.value),
+        (chosen.source, s.source),
+    )
+    if any(wanted is not None and wanted != value for wanted, value in checks):
+        return False
+    if chosen.until is not None and s.created_at >= chosen.until:
+        return False
+    if chosen.tag is not None and chosen.tag not in s.tags:
+        return False
+    return chosen.min_confidence is None or (
+        s.confidence is not None and s.confidence >= chosen.min_confidence
+    )
 
 
 def _now(now: datetime | None) -> datetime:
@@ -310,6 +333,32 @@ class Tracker:
         if fmt == "html":
             return render_weekly_html(report, language)
         return render_weekly_text(report, language)
+
+    # --- tables ------------------------------------------------------------------------
+
+    def to_arrow(self, chosen: SignalFilter | str = "") -> Any:
+        """The matching signals as a pyarrow.Table, one row per signal, oldest first."""
+        if not isinstance(chosen, SignalFilter):
+            chosen = parse_filter(chosen, self.settings.zone)
+        store = self._app.store
+        return signals_table(
+            r for r in store.list_signals(since=chosen.since, oldest_first=True)
+            if _matches(r, chosen)
+        )  # fmt: skip
+
+    def to_pandas(self, chosen: SignalFilter | str = "") -> Any:
+        """The matching signals as a pandas DataFrame (install `sigtrack[pandas]`)."""
+        if find_spec("pandas") is None:
+            raise InvalidInput("pandas", "is not installed: pip install 'sigtrack[pandas]'")
+        return self.to_arrow(chosen).to_pandas()
+
+    def export(
+        self, path: Path | str, *, fmt: str = "parquet", chosen: SignalFilter | str = ""
+    ) -> int:
+        """Write the matching signals to a Parquet or CSV file; returns the rows written."""
+        table = self.to_arrow(chosen)
+        write_table(table, Path(path), fmt)
+        return int(table.num_rows)
 
     # --- settling from candles ---------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""`sigtrack init | import-jsonl | export-jsonl | demo`."""
+"""`sigtrack init | import-jsonl | export-jsonl | export | demo`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Annotated
 
 import typer
 
+from sigtrack.adapters.tabular import FORMATS
 from sigtrack.cli.app import app, err, out, print_json, state
 from sigtrack.cli.settle_cmd import render_pass
 from sigtrack.config import mask_url
 from sigtrack.core.errors import InvalidInput
+from sigtrack.core.filters import parse_filter
 from sigtrack.core.texts import render_winrate
 from sigtrack.services.legacy import ImportReport
 
@@ -149,3 +151,21 @@ def _copy_bundled(package_dir: str, target: Path, suffix: str) -> Path:
             with resources.as_file(entry) as path:
                 shutil.copyfile(path, target / entry.name)
     return target
+
+
+@app.command("export")
+def export_table(
+    ctx: typer.Context,
+    out_file: Annotated[Path, typer.Option("--out", help="The file to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    filter_: Annotated[
+        str, typer.Option("--filter", metavar="FILTER", help="Which signals (default: all).")
+    ] = "",
+) -> None:
+    """Write the signals with their outcomes as one table (Parquet or CSV)."""
+    st = state(ctx)
+    if fmt not in FORMATS:
+        raise InvalidInput("--format", f"must be one of {', '.join(FORMATS)} (got {fmt!r})")
+    chosen = parse_filter(filter_, st.settings.zone, option="--filter")
+    rows = st.tracker.export(out_file, fmt=fmt, chosen=chosen)
+    out.print(f"{out_file}: {rows} signal(s)", markup=False)
