@@ -17,7 +17,7 @@ from sigtrack.adapters.tabular import signals_table, write_table
 from sigtrack.bootstrap import App, build_app, build_candle_source, build_settling
 from sigtrack.config import Settings, load_settings, parse_zone
 from sigtrack.core.advice import DEFAULT_MIN_N as ADVICE_MIN_N
-from sigtrack.core.advice import Advice, advise
+from sigtrack.core.advice import Advice, AdviceKind, advise
 from sigtrack.core.breakdowns import (
     DEFAULT_MIN_N,
     Breakdown,
@@ -44,10 +44,19 @@ from sigtrack.core.signals import (
 )
 from sigtrack.core.stats import WinrateSummary, cohort_start
 from sigtrack.core.texts import parse_lang
+from sigtrack.core.whatif import DEFAULT_MIN_N as WHATIF_MIN_N
+from sigtrack.core.whatif import (
+    DEFAULT_STOPS,
+    DEFAULT_TARGETS,
+    Progress,
+    Unit,
+    WhatIf,
+    whatif_advice,
+)
 from sigtrack.services.legacy import ImportReport, import_legacy
 from sigtrack.services.reports import build_weekly_report
 from sigtrack.services.settling import PassReport, SettleHook, SettlingService
-from sigtrack.services.statistics import breakdown_for
+from sigtrack.services.statistics import breakdown_for, run_whatif
 from sigtrack.services.tracking import SignalInput
 from sigtrack.services.views import weekly_json
 
@@ -298,14 +307,23 @@ class Tracker:
         *,
         min_n: int = ADVICE_MIN_N,
         seed: int = SEED,
+        candles: Path | str | None = None,
     ) -> Advice:
         """Confidence threshold sweep and credibly negative coins / timeframes / tags,
-        each with its evidence; nothing is advised on fewer than `min_n` signals."""
+        each with its evidence; nothing is advised on fewer than `min_n` signals. With
+        `candles` (files; or "exchange" for the configured one) the TP/SL what-if adds its
+        best cell when it also beat the recorded levels out of sample."""
         if not isinstance(chosen, SignalFilter):
             chosen = parse_filter(chosen, self.settings.zone)
         if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
             raise InvalidInput("min_n", f"must be a whole number >= 1 (got {min_n!r})")
-        return advise(self._app.store.load_frame(chosen), min_n=min_n, seed=seed)
+        advice = advise(self._app.store.load_frame(chosen), min_n=min_n, seed=seed)
+        if candles is None or (advice.items and advice.items[0].kind is AdviceKind.NOT_ENOUGH):
+            return advice
+        grid = self.whatif(
+            candles=None if str(candles) == "exchange" else candles, chosen=chosen, min_n=min_n
+        )
+        return replace(advice, items=(*advice.items, *whatif_advice(grid)))
 
     def weekly(
         self, week: str | None = None, *, min_n: int = DEFAULT_MIN_N, now: datetime | None = None
@@ -333,6 +351,34 @@ class Tracker:
         if fmt == "html":
             return render_weekly_html(report, language)
         return render_weekly_text(report, language)
+
+    def whatif(
+        self,
+        *,
+        candles: Path | str | None = None,
+        chosen: SignalFilter | str = "",
+        targets: Sequence[float] = DEFAULT_TARGETS,
+        stops: Sequence[float] = DEFAULT_STOPS,
+        unit: Unit | str = Unit.R,
+        min_n: int = WHATIF_MIN_N,
+        progress: Progress | None = None,
+    ) -> WhatIf:
+        """Re-settle the recorded signals with a grid of target and stop distances (in R or
+        %) on stored candles (files, or the exchange through the cache); the best cells are
+        chosen on the earlier 60 % of the record and judged on the later 40 %."""
+        if not isinstance(chosen, SignalFilter):
+            chosen = parse_filter(chosen, self.settings.zone)
+        try:
+            unit = Unit(unit)
+        except ValueError:
+            raise InvalidInput("unit", f"must be r or pct (got {unit!r})") from None
+        path = None if candles is None else Path(candles)
+        if path is not None and not path.exists():
+            raise InvalidInput("candles", f"no such file or folder (got {str(path)!r})")
+        source = build_candle_source(self.settings, candles=path)
+        return run_whatif(self._app.store, source, self.settings.policy, chosen,
+                          targets=targets, stops=stops, unit=unit, min_n=min_n,
+                          progress=progress)  # fmt: skip
 
     # --- tables ------------------------------------------------------------------------
 

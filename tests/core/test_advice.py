@@ -19,6 +19,8 @@ def frame(rows: list[dict[str, object]]) -> SignalFrame:
         strategy=np.array(["default"] * len(rows), dtype=np.str_),
         confidence=np.array([r.get("confidence", np.nan) for r in rows], dtype=np.float64),
         tags=tuple(tuple(r.get("tags", ())) for r in rows),  # type: ignore[arg-type]
+        entry=np.full(len(rows), 100.0),
+        stop=np.full(len(rows), 98.0),
     )
 
 

@@ -85,3 +85,22 @@ def test_advise_refuses_on_too_little_data_and_says_why(cli: Cli, tmp_path: Path
     assert "perlu minimal 30" in item["recommendation"]
     text = cli("advise", "--min-n", "2", "--lang", "en").out
     assert "RECOMMENDATIONS" in text
+
+
+def test_whatif_json_on_candle_files(cli: Cli, tmp_path: Path) -> None:
+    seed(cli, tmp_path)  # 3 BTCUSDT LONG 50000 / 49000 (5–7 January) and 1 ETHUSDT
+    folder = tmp_path / "candles"
+    folder.mkdir()
+    start = 1_767_578_400_000  # 2026-01-05 02:00 UTC, when the first signal was created
+    rows = ["timestamp,open,high,low,close,volume"]
+    for minute in range(3 * 24 * 60):
+        price = 50000 + minute * 0.5  # a steady rise
+        rows.append(f"{start + minute * 60_000},{price},{price + 0.5},{price},{price + 0.5},1")
+    (folder / "BTCUSDT.csv").write_text("\n".join(rows) + "\n")
+    data = cli("whatif", "--candles", folder, "--targets", "0.5,1", "--stops", "1",
+               "--min-n", "1", "--json").json()  # fmt: skip
+    assert data["unit"] == "r" and data["signals"] == 3 and len(data["cells"]) == 2
+    assert data["best"][0]["target"] == 1.0  # 1 R = 2 %: reached within the day's rise
+    assert data["best"][0]["expectancy_in_pct"] == 2.0
+    run = cli("whatif", "--candles", tmp_path / "none", code=2)
+    assert "--candles: no such file or folder" in one_error_line(run.err)

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
-from sigtrack.cli.app import app, out, print_json, state
+from sigtrack.cli.app import app, err, out, print_json, state
 from sigtrack.cli.signals_cmd import parse_time_option, whole_number
 from sigtrack.core.advice import DEFAULT_MIN_N as ADVICE_MIN_N
 from sigtrack.core.advice import Metric
 from sigtrack.core.breakdowns import DEFAULT_MIN_N, Breakdown, BreakdownKey
 from sigtrack.core.comparison import Comparison, Verdict
+from sigtrack.core.errors import InvalidInput
 from sigtrack.core.filters import SignalFilter, parse_filter
+from sigtrack.core.outcomes import ms_to_datetime
 from sigtrack.core.stats import cohort_start
 from sigtrack.core.texts import NO_VALUE, Lang, format_pct, render_advice_item, text
-from sigtrack.services.views import advice_json, breakdown_json, comparison_json
+from sigtrack.core.whatif import DEFAULT_MIN_N as WHATIF_MIN_N
+from sigtrack.core.whatif import DEFAULT_STOPS, DEFAULT_TARGETS, Unit, WhatIf, parse_grid
+from sigtrack.services.views import (
+    advice_json,
+    breakdown_json,
+    comparison_json,
+    iso,
+    whatif_json,
+)
 
 KEYS = "|".join(key.value for key in BreakdownKey)
 
@@ -176,14 +188,21 @@ def advise(
     min_n: Annotated[
         str, typer.Option("--min-n", metavar="N", help="Advise only on N signals or more.")
     ] = str(ADVICE_MIN_N),
+    candles: Annotated[
+        Path | None,
+        typer.Option("--candles", help="Also run the TP/SL what-if on these candle files."),
+    ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="id or en.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Recommendations with their evidence: confidence threshold, coins / tags to drop."""
+    """Recommendations with their evidence: confidence threshold, coins / tags to drop,
+    and with --candles the TP / SL distances that held up out of sample."""
     st = state(ctx)
     language = st.language(lang)
+    if candles is not None and not candles.exists():
+        raise InvalidInput("--candles", f"no such file or folder (got {str(candles)!r})")
     chosen = parse_filter(filter_, st.settings.zone, option="--filter")
-    result = st.tracker.advise(chosen, min_n=whole_number(min_n, "--min-n") or 0)
+    result = st.tracker.advise(chosen, min_n=whole_number(min_n, "--min-n") or 0, candles=candles)
     if as_json:
         print_json(advice_json(result, language))
         return
@@ -207,3 +226,75 @@ def advise(
                 NO_VALUE if row.expectancy is None else f"{row.expectancy:+.3f}",
             )
         out.print(table)
+
+
+@app.command()
+def whatif(
+    ctx: typer.Context,
+    candles: Annotated[
+        Path | None,
+        typer.Option("--candles", help="Candle files (default: the exchange via the cache)."),
+    ] = None,
+    filter_: Annotated[
+        str, typer.Option("--filter", metavar="FILTER", help="Which signals (default: all).")
+    ] = "",
+    targets: Annotated[
+        str | None, typer.Option(metavar="LIST", help="Target distances, e.g. 0.5,1,2,3.")
+    ] = None,
+    stops: Annotated[
+        str | None, typer.Option(metavar="LIST", help="Stop distances, e.g. 0.5,1,1.5.")
+    ] = None,
+    unit: Annotated[str, typer.Option(help="r (multiples of each signal's risk) or pct.")] = "r",
+    min_n: Annotated[
+        str, typer.Option("--min-n", metavar="N", help="Cells need N signals to be chosen.")
+    ] = str(WHATIF_MIN_N),
+    lang: Annotated[str | None, typer.Option("--lang", help="id or en.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Re-settle the recorded signals with other TP / SL distances, judged out of sample."""
+    st = state(ctx)
+    language, zone = st.language(lang), st.settings.zone
+    if candles is not None and not candles.exists():
+        raise InvalidInput("--candles", f"no such file or folder (got {str(candles)!r})")
+    grid_t = parse_grid(targets, DEFAULT_TARGETS, "--targets")
+    grid_s = parse_grid(stops, DEFAULT_STOPS, "--stops")
+    chosen = parse_filter(filter_, zone, option="--filter")
+    if unit not in ("r", "pct"):
+        raise InvalidInput("--unit", f"must be r or pct (got {unit!r})")
+    with Progress(transient=True, console=err) as bar:
+        task = bar.add_task("what-if", total=len(grid_t) * len(grid_s))
+        result = st.tracker.whatif(
+            candles=candles, chosen=chosen, targets=grid_t, stops=grid_s, unit=unit,
+            min_n=whole_number(min_n, "--min-n") or 0,
+            progress=lambda done, _: bar.update(task, completed=done),
+        )  # fmt: skip
+    if as_json:
+        print_json(whatif_json(result, zone))
+        return
+    out.print(render_whatif(result, zone, language), markup=False)
+
+
+def _pct(fraction: float | None) -> float | None:
+    return None if fraction is None else fraction * 100
+
+
+def render_whatif(result: WhatIf, zone: tzinfo, lang: Lang) -> str:
+    split = f"{result.split_at_ms and iso(ms_to_datetime(result.split_at_ms), zone)}"
+    unit = " R" if result.unit is Unit.R else "%"
+    lines = [
+        text("whatif.title", lang, signals=result.signals, split=split),
+        text("whatif.recorded", lang, pnl=format_pct(result.recorded_out, signed=True, digits=3),
+             n=result.recorded_n_out),
+    ]  # fmt: skip
+    for cell in result.best:
+        lines.append(
+            text(
+                "whatif.cell", lang, target=f"{cell.target:g}{unit}", stop=f"{cell.stop:g}{unit}",
+                pnl_in=format_pct(cell.expectancy_in, signed=True, digits=3), n_in=cell.n_in,
+                pnl_out=format_pct(cell.expectancy_out, signed=True, digits=3), n_out=cell.n_out,
+                share=format_pct(_pct(cell.profitable_out)),
+            )
+        )  # fmt: skip
+    if not result.best:
+        lines.append(text("whatif.none", lang, n=result.min_n))
+    return "\n".join(lines)

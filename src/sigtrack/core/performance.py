@@ -73,6 +73,8 @@ class SignalFrame:
     strategy: npt.NDArray[np.str_]
     confidence: F64  # NaN when the signal had none
     tags: tuple[tuple[str, ...], ...]
+    entry: F64
+    stop: F64
 
     def __len__(self) -> int:
         return len(self.outcomes)

@@ -200,6 +200,34 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.ID: "• Perintah terbanyak: {rows}",
         Lang.EN: "• Most used: {rows}",
     },
+    "whatif.title": {
+        Lang.ID: "🧪 WHAT-IF TP/SL ({signals} signal; dipilih pada 60% awal, dinilai pada "
+        "40% akhir sejak {split})",
+        Lang.EN: "🧪 TP/SL WHAT-IF ({signals} signals; chosen on the earlier 60%, judged on "
+        "the later 40% from {split})",
+    },
+    "whatif.recorded": {
+        Lang.ID: "Level tercatat pada bagian akhir: rata-rata PnL {pnl} per signal ({n} signal).",
+        Lang.EN: "Recorded levels on the later part: mean PnL {pnl} per signal ({n} signals).",
+    },
+    "whatif.cell": {
+        Lang.ID: "• TP {target} / SL {stop}: awal {pnl_in} ({n_in}), akhir {pnl_out} ({n_out}), "
+        "untung {share}",
+        Lang.EN: "• TP {target} / SL {stop}: earlier {pnl_in} ({n_in}), later {pnl_out} "
+        "({n_out}), profitable {share}",
+    },
+    "whatif.none": {
+        Lang.ID: "Data belum cukup: tidak ada sel dengan minimal {n} signal di bagian awal.",
+        Lang.EN: "Not enough data: no cell has {n} signals in the earlier part.",
+    },
+    "advice.tp_sl_whatif": {
+        Lang.ID: "Coba TP {target:g}{unit_label} dan SL {stop:g}{unit_label}: dipilih pada "
+        "{n_in} signal awal, pada {n_out} signal berikutnya rata-rata {expectancy} per signal "
+        "vs {recorded_expectancy} dengan level yang tercatat.",
+        Lang.EN: "Try TP {target:g}{unit_label} and SL {stop:g}{unit_label}: chosen on "
+        "{n_in} earlier signals, on the {n_out} later ones it made {expectancy} per signal vs "
+        "{recorded_expectancy} with the recorded levels.",
+    },
     "stats.empty": {
         Lang.ID: "Belum ada signal pada periode ini.",
         Lang.EN: "No signals in this period.",
@@ -264,7 +292,14 @@ def render_advice_item(item: AdviceItem, lang: Lang = Lang.ID) -> str:
     """One recommendation in words, with its numbers."""
     values = dict(item.evidence)
     unit = " R" if values.get("metric") == Metric.R.value else "%"
-    for name in ("expectancy", "baseline_expectancy", "interval_low", "interval_high"):
+    values["unit_label"] = " R" if values.get("unit") == "r" else "%"
+    for name in (
+        "expectancy",
+        "baseline_expectancy",
+        "interval_low",
+        "interval_high",
+        "recorded_expectancy",
+    ):
         if name in values:
             number = values[name]
             values[name] = NO_VALUE if number is None else f"{float(number):+.2f}{unit}"

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
+import numpy as np
+
+from sigtrack.core.batch_resolution import CandleIndex
 from sigtrack.core.breakdowns import (
     DEFAULT_MIN_N,
     Breakdown,
@@ -11,8 +16,15 @@ from sigtrack.core.breakdowns import (
     breakdown,
     in_local_time,
 )
-from sigtrack.core.errors import InvalidInput
-from sigtrack.services.ports import SignalStore
+from sigtrack.core.candles import Timeframe
+from sigtrack.core.errors import InvalidInput, MarketDataError
+from sigtrack.core.filters import SignalFilter
+from sigtrack.core.policy import ResolutionPolicy
+from sigtrack.core.whatif import DEFAULT_MIN_N as WHATIF_MIN_N
+from sigtrack.core.whatif import DEFAULT_STOPS, DEFAULT_TARGETS, Progress, Unit, WhatIf, what_if
+from sigtrack.services.ports import CandleSource, SignalStore
+
+logger = logging.getLogger(__name__)
 
 
 def breakdown_for(
@@ -33,3 +45,37 @@ def breakdown_for(
     if by.is_local_time:
         groups = in_local_time(groups, by, zone)
     return breakdown(groups, by, min_n=min_n)
+
+
+def run_whatif(
+    store: SignalStore,
+    source: CandleSource,
+    policy: ResolutionPolicy,
+    chosen: SignalFilter,
+    *,
+    targets: Sequence[float] = DEFAULT_TARGETS,
+    stops: Sequence[float] = DEFAULT_STOPS,
+    unit: Unit = Unit.R,
+    min_n: int = WHATIF_MIN_N,
+    progress: Progress | None = None,
+) -> WhatIf:
+    """The TP/SL grid over the recorded signals matching `chosen`, on `source`'s candles.
+
+    A symbol whose candles cannot be read is left out (its signals are not counted).
+    """
+    frame = store.load_frame(chosen)
+    candles: dict[str, CandleIndex] = {}
+    lives = {tf: policy.life_ms(Timeframe(tf)) for tf in set(frame.timeframe.tolist())}
+    ends = frame.outcomes.created_ms + np.array([lives[tf] for tf in frame.timeframe.tolist()])
+    for symbol in sorted(set(frame.symbol.tolist())):
+        mine = frame.symbol == symbol
+        start, end = int(frame.outcomes.created_ms[mine].min()), int(ends[mine].max())
+        try:
+            series = source.candles(symbol, start, end)
+        except MarketDataError as exc:
+            logger.warning("what-if: %s left out: %s", symbol, exc)
+            continue
+        if len(series):
+            candles[symbol] = CandleIndex(series)
+    return what_if(frame, candles, policy, targets=targets, stops=stops, unit=unit,
+                   min_n=min_n, progress=progress)  # fmt: skip

@@ -18,6 +18,7 @@ from sigtrack.core.records import (
 from sigtrack.core.report import WeeklyReport
 from sigtrack.core.stats import WinrateSummary
 from sigtrack.core.texts import Lang, render_advice_item
+from sigtrack.core.whatif import CellResult, WhatIf
 
 Json = dict[str, Any]
 
@@ -279,4 +280,29 @@ def _comparison_numbers(c: Comparison) -> Json:
         "pnl_diff_pct": c.pnl_diff,
         "pnl_diff_interval": list(c.pnl_diff_interval) if c.pnl_diff_interval else None,
         "verdict": c.verdict_text,
+    }
+
+
+def _cell_json(cell: CellResult) -> Json:
+    return {
+        "target": cell.target,
+        "stop": cell.stop,
+        "n_in": cell.n_in,
+        "expectancy_in_pct": cell.expectancy_in,
+        "n_out": cell.n_out,
+        "expectancy_out_pct": cell.expectancy_out,
+        "profitable_out_pct": _pct(cell.profitable_out),
+    }
+
+
+def whatif_json(result: WhatIf, zone: tzinfo) -> Json:
+    return {
+        "unit": result.unit.value,
+        "signals": result.signals,
+        "min_n": result.min_n,
+        "split_at": iso(ms_to_datetime(result.split_at_ms), zone),
+        "recorded_out_pct": result.recorded_out,
+        "recorded_n_out": result.recorded_n_out,
+        "best": [_cell_json(cell) for cell in result.best],
+        "cells": [_cell_json(cell) for cell in result.cells],
     }

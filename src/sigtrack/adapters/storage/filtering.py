@@ -71,14 +71,16 @@ def load_frame(conn: Connection, chosen: SignalFilter) -> SignalFrame:
             c.strategy,
             c.confidence,
             c.tags,
+            c.entry,
+            c.sl,
         )
         .where(*conditions(chosen, conn.dialect.name))
         .order_by(c.closed_at.is_(None), c.closed_at, c.id)
     )
     rows = conn.execute(query).all()
     (result, pnl, r, created, tp1, closed, reason, rule, targets, mfe, mae, ambiguous,
-     symbol, timeframe, side, strategy, confidence, tags) = (
-        list(zip(*rows, strict=True)) if rows else [()] * 18
+     symbol, timeframe, side, strategy, confidence, tags, entry, stop) = (
+        list(zip(*rows, strict=True)) if rows else [()] * 20
     )  # fmt: skip
     reasons = [ExitReason(x) if x else None for x in reason]
     settled = np.array([x is not None for x in rule], dtype=bool)
@@ -109,6 +111,8 @@ def load_frame(conn: Connection, chosen: SignalFilter) -> SignalFrame:
         strategy=np.array(strategy, dtype=np.str_),
         confidence=_floats(confidence),
         tags=tuple(tuple(x) for x in tags),
+        entry=_floats(entry),
+        stop=_floats(stop),
     )
 
 
