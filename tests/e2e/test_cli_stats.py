@@ -100,7 +100,10 @@ def test_whatif_json_on_candle_files(cli: Cli, tmp_path: Path) -> None:
     data = cli("whatif", "--candles", folder, "--targets", "0.5,1", "--stops", "1",
                "--min-n", "1", "--json").json()  # fmt: skip
     assert data["unit"] == "r" and data["signals"] == 3 and len(data["cells"]) == 2
-    assert data["best"][0]["target"] == 1.0  # 1 R = 2 %: reached within the day's rise
-    assert data["best"][0]["expectancy_in_pct"] == 2.0
+    assert data["best"][0]["target"] == 1.0
+    best = data["best"][0]
+    # the first signal's day-long life ends at 50750 before 1 R (51000): it expires at +1.5 %
+    assert (best["n_in"], best["expectancy_in_pct"]) == (1, 1.5)
+    assert (best["n_out"], best["expectancy_out_pct"]) == (2, 2.0)
     run = cli("whatif", "--candles", tmp_path / "none", code=2)
     assert "--candles: no such file or folder" in one_error_line(run.err)
