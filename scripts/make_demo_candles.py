@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_demo_history as history  # noqa: E402
+import make_demo_history as history
 
 CANDLE_SEED = 20261124
 FIRST_DAY = 33  # of the 42 days: 2026-11-07, before the oldest open signal
@@ -32,7 +32,7 @@ SUBSTEPS = 4
 
 def minute_path(rng: np.random.Generator, hourly: list[float], vol: float) -> np.ndarray:
     """Log prices at every minute and sub-step from FIRST_DAY to the end, via the hours."""
-    hours = np.log(np.array(hourly[FIRST_DAY * 24 :] + [hourly[-1]]))
+    hours = np.log(np.array([*hourly[FIRST_DAY * 24 :], hourly[-1]]))
     steps = 60 * SUBSTEPS
     sigma = vol / np.sqrt(steps)
     regime = np.exp(np.cumsum(rng.normal(0, 0.05, len(hours))))  # slow volatility regimes
@@ -50,7 +50,7 @@ def minute_path(rng: np.random.Generator, hourly: list[float], vol: float) -> np
 
 def candles_for(rng: np.random.Generator, coin: history.Coin, hourly: list[float]) -> pa.Table:
     prices = np.exp(minute_path(rng, hourly, coin.hourly_vol))
-    tick = 10.0 ** -coin.decimals
+    tick = 10.0**-coin.decimals
     minutes = (len(prices) - 1) // SUBSTEPS
     grid = prices[: minutes * SUBSTEPS + 1]
     open_ = np.round(grid[:-1:SUBSTEPS] / tick) * tick
