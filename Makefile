@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test check format lint types contracts bench clean
+.PHONY: demo test check format lint types contracts bench bench-settle bench-stats clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sigtrack needs Python >= 3.11 (got %s)" % sys.version.split()[0]'
@@ -43,6 +43,16 @@ check: lint types contracts test
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/store.py
+
+bench-stats: $(VENV)/.installed-dev
+	$(PY) bench/stats.py
+
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench-settle: $(VENV)/.installed-bench
+	$(PY) bench/settle.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info
