@@ -15,7 +15,7 @@ from sigtrack.core.candles import MINUTE_MS, Candles
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.outcomes import datetime_to_ms
 from sigtrack.core.policy import ResolutionPolicy, SameCandle
-from sigtrack.core.resolution import settle_many, settle_one
+from sigtrack.core.resolution import CandleIndex, settle_many, settle_one
 from sigtrack.core.signals import Result, Side, Signal
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
@@ -162,3 +162,13 @@ def test_arrays_with_levels_on_the_wrong_side_are_refused_naming_the_row() -> No
             life_ms=60 * MINUTE_MS,
             policy=ResolutionPolicy(),
         )
+
+
+@PROPERTY
+@given(candles=candle_series(), offsets=st.lists(st.integers(-5 * MINUTE_MS, 80 * MINUTE_MS)))
+def test_the_slot_table_finds_what_a_binary_search_finds(
+    candles: Candles, offsets: list[int]
+) -> None:
+    times = np.array([START_MS + o for o in offsets], dtype=np.int64)
+    expected = np.searchsorted(candles.open_time_ms, times, side="left")
+    assert CandleIndex(candles).at_or_after(times).tolist() == expected.tolist()

@@ -117,7 +117,8 @@ class SignalBatch:
             horizon_end_ms=created + horizon,
         )
 
-    def take(self, rows: slice) -> SignalBatch:
+    def take(self, rows: slice | I64) -> SignalBatch:
+        """These rows (a slice gives views, an index array copies)."""
         return SignalBatch(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
 
 

@@ -150,6 +150,7 @@ def _settle_cell(
     for symbol, index in candles.items():
         rows = np.flatnonzero(frame.symbol == symbol)
         rows = rows[frame.entry[rows] - sign[rows] * stop * risk[rows] > 0]  # a stop below 0
+        rows = rows[np.argsort(frame.outcomes.created_ms[rows], kind="stable")]  # fast order
         if not len(rows):
             continue
         entry, s, r = frame.entry[rows], sign[rows], risk[rows]
