@@ -123,6 +123,10 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else value * 100
 
 
+def _interval_pct(interval: tuple[float, float] | None) -> list[float] | None:
+    return None if interval is None else [interval[0] * 100, interval[1] * 100]
+
+
 def group_json(row: GroupSummary) -> Json:
     return {
         "key": row.key,
@@ -133,9 +137,7 @@ def group_json(row: GroupSummary) -> Json:
         "breakeven": row.breakeven,
         "open": row.open,
         "winrate_pct": _pct(row.winrate),
-        "winrate_interval_pct": [row.interval[0] * 100, row.interval[1] * 100]
-        if row.interval
-        else None,
+        "winrate_interval_pct": _interval_pct(row.interval),
         "avg_pnl_pct": row.avg_pnl_pct,
         "expectancy_r": row.expectancy_r,
         "expectancy_n": row.expectancy_n,
@@ -165,7 +167,7 @@ def performance_json(p: Performance) -> Json:
         "cancelled": p.cancelled,
         "open": p.open,
         "winrate_pct": _pct(p.winrate),
-        "winrate_interval_pct": [p.interval[0] * 100, p.interval[1] * 100] if p.interval else None,
+        "winrate_interval_pct": _interval_pct(p.interval),
         "strict_winrate_pct": _pct(p.strict_winrate),
         "avg_pnl_pct": p.avg_pnl_pct,
         "median_pnl_pct": p.median_pnl_pct,
