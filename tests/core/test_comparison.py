@@ -70,3 +70,14 @@ def test_an_empty_side_has_no_test_and_not_enough_data() -> None:
     result = compare(columns_from_rows([]), columns_from_rows(side(5, 5)))
     assert result.fisher_p is None and result.winrate_diff is None
     assert result.verdict is Verdict.NOT_ENOUGH and result.pnl_diff is None
+
+
+def test_large_samples_use_welchs_interval_without_resampling() -> None:
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(0.0, 1.0, 600), rng.normal(0.5, 2.0, 800)
+    low, high = bootstrap_diff_interval(a, b, np.random.default_rng(9))  # type: ignore[misc]
+    half = 1.959963984540054 * np.sqrt(a.var(ddof=1) / 600 + b.var(ddof=1) / 800)
+    diff = b.mean() - a.mean()
+    assert (low, high) == pytest.approx((diff - half, diff + half))
+    lo, hi = scipy_stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
+    assert (low, high) == pytest.approx((lo, hi), rel=0.01)  # Welch's t, nearly normal here

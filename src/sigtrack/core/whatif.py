@@ -101,9 +101,10 @@ def what_if(
     later = np.zeros(len(frame), dtype=bool)
     later[order[split:]] = True
     single = replace(policy, exit_plan=(1.0,))
+    groups = _groups(frame, candles, single, unit)
     cells, grid = [], [(t, s) for t in targets for s in stops]
     for done, (target, stop) in enumerate(grid):
-        pnl = _settle_cell(frame, candles, single, target, stop, unit)
+        pnl = _settle_cell(len(frame), groups, single, target, stop)
         cells.append(_cell(target, stop, pnl, rows, later))
         if progress is not None:
             progress(done + 1, len(grid))
@@ -134,38 +135,68 @@ def _covered(frame: SignalFrame, candles: Mapping[str, CandleIndex]) -> npt.NDAr
     return np.flatnonzero(covered)
 
 
-def _settle_cell(
-    frame: SignalFrame,
-    candles: Mapping[str, CandleIndex],
-    policy: ResolutionPolicy,
-    target: float,
-    stop: float,
-    unit: Unit,
-) -> F64:
-    """PnL % of every signal of the frame under this cell (NaN: not settled or no candles)."""
-    pnl = np.full(len(frame), np.nan)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Group:
+    """One symbol's signals, in creation order, with what every cell needs of them."""
+
+    rows: npt.NDArray[np.int64]
+    index: CandleIndex
+    sign: F64
+    entry: F64
+    risk: F64
+    created_ms: npt.NDArray[np.int64]
+    life_ms: npt.NDArray[np.int64]
+
+
+def _groups(
+    frame: SignalFrame, candles: Mapping[str, CandleIndex], policy: ResolutionPolicy, unit: Unit
+) -> list[_Group]:
     sign = np.where(frame.side == "LONG", 1.0, -1.0)
     risk = np.abs(frame.entry - frame.stop) if unit is Unit.R else frame.entry / 100
-    life = np.array([policy.life_ms(Timeframe(tf)) for tf in frame.timeframe], dtype=np.int64)
+    lives = {tf: policy.life_ms(Timeframe(tf)) for tf in set(frame.timeframe.tolist())}
+    life = np.zeros(len(frame), dtype=np.int64)
+    for tf, ms in lives.items():
+        life[frame.timeframe == tf] = ms
+    groups = []
     for symbol, index in candles.items():
         rows = np.flatnonzero(frame.symbol == symbol)
-        rows = rows[frame.entry[rows] - sign[rows] * stop * risk[rows] > 0]  # a stop below 0
         rows = rows[np.argsort(frame.outcomes.created_ms[rows], kind="stable")]  # fast order
-        if not len(rows):
+        groups.append(
+            _Group(
+                rows=rows,
+                index=index,
+                sign=sign[rows],
+                entry=frame.entry[rows],
+                risk=risk[rows],
+                created_ms=frame.outcomes.created_ms[rows],
+                life_ms=life[rows],
+            )
+        )
+    return groups
+
+
+def _settle_cell(
+    size: int, groups: list[_Group], policy: ResolutionPolicy, target: float, stop: float
+) -> F64:
+    """PnL % of every signal under this cell (NaN: not settled or no candles)."""
+    pnl = np.full(size, np.nan)
+    for g in groups:
+        stops = g.entry - g.sign * stop * g.risk
+        usable = stops > 0  # a stop below zero cannot be placed
+        if not usable.any():
             continue
-        entry, s, r = frame.entry[rows], sign[rows], risk[rows]
         batch = SignalBatch.from_arrays(
-            is_long=s > 0,
-            entry=entry,
-            stop=entry - s * stop * r,
-            targets=(entry + s * target * r)[:, None],
-            created_ms=frame.outcomes.created_ms[rows],
-            life_ms=life[rows],
+            is_long=g.sign[usable] > 0,
+            entry=g.entry[usable],
+            stop=stops[usable],
+            targets=(g.entry + g.sign * target * g.risk)[usable][:, None],
+            created_ms=g.created_ms[usable],
+            life_ms=g.life_ms[usable],
             policy=policy,
         )
-        state = settle_many(batch, index, policy)
+        state = settle_many(batch, g.index, policy)
         closed = state.close_kind != CloseKind.OPEN
-        pnl[rows] = np.where(closed, state.pnl_pct, np.nan)
+        pnl[g.rows[usable]] = np.where(closed, state.pnl_pct, np.nan)
     return pnl
 
 

@@ -60,7 +60,8 @@ def build_weekly_report(
 def _strategies(
     store: SignalStore, used: list[str], week: Week, seed: int
 ) -> StrategyComparison | None:
-    """This week's strategy (the most used) against the one used before it, all time."""
+    """This week's strategy (the most used) against the one used before it, over the 90
+    days up to the week's end."""
     if not used:
         return None
     current = Counter(used).most_common(1)[0][0]
@@ -68,9 +69,10 @@ def _strategies(
     if not others:
         return None
     previous = others[0]
+    since = week.until - ADVICE_WINDOW  # the same recent record the advice reads
     comparison = compare(
-        store.load_outcomes(SignalFilter(strategy=previous, until=week.until)),
-        store.load_outcomes(SignalFilter(strategy=current, until=week.until)),
+        store.load_outcomes(SignalFilter(strategy=previous, since=since, until=week.until)),
+        store.load_outcomes(SignalFilter(strategy=current, since=since, until=week.until)),
         seed=seed,
     )
     return StrategyComparison(current=current, previous=previous, comparison=comparison)

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, exists, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from sigtrack.adapters.storage.tables import signals
 from sigtrack.core.filters import SignalFilter
 from sigtrack.core.performance import NO_TIME, OPEN, RESULT_CODES, OutcomeColumns, SignalFrame
-from sigtrack.core.signals import ExitReason, Result
+from sigtrack.core.signals import ExitReason
 
 # targets reached, by how the plan ended ("TP2_BE" → 2)
 _TARGETS_HIT = {
@@ -49,22 +59,30 @@ def load_outcomes(conn: Connection, chosen: SignalFilter) -> OutcomeColumns:
 
 
 def load_frame(conn: Connection, chosen: SignalFilter) -> SignalFrame:
-    """The matching signals, outcomes and keys, in the order they closed (open ones last)."""
-    c = signals.c
+    """The matching signals, outcomes and keys, in the order they closed (open ones last).
+
+    The database does the per-row work (result codes, epoch milliseconds, targets reached)
+    so that the columns become arrays in C loops, not Python ones.
+    """
+    c, dialect = signals.c, conn.dialect.name
+    reason_targets = case(
+        *((c.exit_reason == reason.value, hit) for reason, hit in _TARGETS_HIT.items()),
+        else_=-1,
+    )
     query = (
         select(
-            c.result,
+            case(*((c.result == r.value, code) for r, code in RESULT_CODES.items()), else_=OPEN),
             c.pnl_pct,
             c.r_multiple,
-            c.created_at,
-            c.tp1_hit_at,
-            c.closed_at,
-            c.exit_reason,
-            c.rule,
-            c.targets,
+            _epoch_ms(c.created_at, dialect),
+            _epoch_ms(c.closed_at, dialect),
+            _epoch_ms(c.tp1_hit_at, dialect),
+            case((c.exit_reason == ExitReason.SL.value, _epoch_ms(c.closed_at, dialect))),
+            case((c.rule.is_not(None), reason_targets), else_=-1),
+            func.json_array_length(c.targets),
             c.mfe_pct,
             c.mae_pct,
-            c.ambiguous,
+            case((c.ambiguous.is_(True), 1), else_=0),
             c.symbol,
             c.timeframe,
             c.side,
@@ -74,34 +92,27 @@ def load_frame(conn: Connection, chosen: SignalFilter) -> SignalFrame:
             c.entry,
             c.sl,
         )
-        .where(*conditions(chosen, conn.dialect.name))
+        .where(*conditions(chosen, dialect))
         .order_by(c.closed_at.is_(None), c.closed_at, c.id)
     )
     rows = conn.execute(query).all()
-    (result, pnl, r, created, tp1, closed, reason, rule, targets, mfe, mae, ambiguous,
+    (result, pnl, r, created, closed, tp1, stop_at, hit, n_targets, mfe, mae, ambiguous,
      symbol, timeframe, side, strategy, confidence, tags, entry, stop) = (
         list(zip(*rows, strict=True)) if rows else [()] * 20
     )  # fmt: skip
-    reasons = [ExitReason(x) if x else None for x in reason]
-    settled = np.array([x is not None for x in rule], dtype=bool)
-    hit = np.array([_TARGETS_HIT.get(x, -1) if x else -1 for x in reasons], dtype=np.int64)
     outcomes = OutcomeColumns(
-        result=np.array(
-            [OPEN if x is None else RESULT_CODES[Result(x)] for x in result], dtype=np.int64
-        ),
+        result=np.array(result, dtype=np.int64),
         pnl_pct=_floats(pnl),
         r_multiple=_floats(r),
         created_ms=_times(created),
         closed_ms=_times(closed),
         tp1_hit_ms=_times(tp1),
-        stop_ms=np.where(
-            np.array([x is ExitReason.SL for x in reasons], dtype=bool), _times(closed), NO_TIME
-        ),
-        targets_hit=np.where(settled, hit, -1),
-        n_targets=np.array([len(x) for x in targets], dtype=np.int64),
+        stop_ms=_times(stop_at),
+        targets_hit=np.array(hit, dtype=np.int64),
+        n_targets=np.array(n_targets, dtype=np.int64),
         mfe_pct=_floats(mfe),
         mae_pct=_floats(mae),
-        ambiguous=np.array([bool(x) for x in ambiguous], dtype=bool),
+        ambiguous=np.array(ambiguous, dtype=bool),
     )
     return SignalFrame(
         outcomes=outcomes,
@@ -116,16 +127,18 @@ def load_frame(conn: Connection, chosen: SignalFilter) -> SignalFrame:
     )
 
 
+def _epoch_ms(column: Any, dialect: str) -> ColumnElement[Any]:
+    """Milliseconds since the epoch, computed by the database (NULL stays NULL)."""
+    if dialect == "sqlite":  # naive UTC text; julianday keeps ~50 µs at today's dates
+        raw = type_coerce(column, String)
+        return cast(func.round((func.julianday(raw) - 2440587.5) * 86_400_000), BigInteger)
+    return cast(func.floor(func.extract("epoch", column) * 1000), BigInteger)
+
+
 def _floats(values: tuple[Any, ...]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return np.array(values, dtype=np.float64)  # None becomes NaN
 
 
 def _times(values: tuple[Any, ...]) -> np.ndarray[Any, np.dtype[np.int64]]:
-    return np.array(
-        [NO_TIME if v is None else int(_utc(v).timestamp() * 1000) for v in values],
-        dtype=np.int64,
-    )
-
-
-def _utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    as_float = np.array(values, dtype=np.float64)  # None becomes NaN; ms are exact below 2^53
+    return np.where(np.isnan(as_float), NO_TIME, as_float).astype(np.int64)
