@@ -81,3 +81,11 @@ def test_large_samples_use_welchs_interval_without_resampling() -> None:
     assert (low, high) == pytest.approx((diff - half, diff + half))
     lo, hi = scipy_stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
     assert (low, high) == pytest.approx((lo, hi), rel=0.01)  # Welch's t, nearly normal here
+
+
+def test_small_samples_are_bootstrapped_with_a_seed() -> None:
+    a, b = np.array([1.0, -1.0, 0.5, 2.0, -0.5]), np.array([2.0, 3.0, 1.5, 2.5, 4.0, 1.0])
+    first = bootstrap_diff_interval(a, b, np.random.default_rng(5))
+    assert first == bootstrap_diff_interval(a, b, np.random.default_rng(5))
+    assert first != bootstrap_diff_interval(a, b, np.random.default_rng(6))  # resampled
+    assert first is not None and first[0] < b.mean() - a.mean() < first[1]
