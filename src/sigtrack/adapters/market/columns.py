@@ -100,7 +100,7 @@ def _text_times_ms(column: Any) -> npt.NDArray[np.int64]:
         try:
             return _ints(column.cast(kind).cast(pa.int64()))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
+            pass  # Arrow cannot read this form as a whole column: try the next one
     return np.array(  # mixed forms, or a bad value: one by one, naming the first bad one
         [_text_time_ms(i, text) for i, text in enumerate(column.to_pylist())], dtype=np.int64
     )
@@ -126,7 +126,10 @@ def numbers(column: Any, name: str) -> npt.NDArray[np.float64]:
     try:
         return np.asarray(column.cast(pa.float64()).to_numpy(), dtype=np.float64)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
+        return _parse_numbers(column, name)  # text with a bad value: find and name it
+
+
+def _parse_numbers(column: Any, name: str) -> npt.NDArray[np.float64]:
     values = []
     for i, value in enumerate(column.to_pylist()):
         try:
