@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -21,6 +21,7 @@ from sigtrack.services.legacy import ImportReport, import_legacy
 from sigtrack.services.settling import PassReport, SettleHook, SettlingService
 from sigtrack.services.tracking import SignalInput
 from sigtrack.tracker.analysis import Analysis
+from sigtrack.tracker.analysis import now_or_clock as _now
 
 
 def _repeated_ids(signals: Sequence[Signal]) -> list[tuple[int, InvalidInput]]:
@@ -39,10 +40,6 @@ def _repeated_ids(signals: Sequence[Signal]) -> list[tuple[int, InvalidInput]]:
             reason = f"repeats #{at} with other {', '.join(differences)} (got {signal.signal_id!r})"
             problems.append((index, InvalidSignal("signal_id", reason)))
     return problems
-
-
-def _now(now: datetime | None) -> datetime:
-    return datetime.now(UTC) if now is None else now
 
 
 class Tracker(Analysis):
@@ -70,10 +67,6 @@ class Tracker(Analysis):
     def from_env(cls) -> Self:
         """Open the store named by `SIGTRACK_DATABASE_URL` (or the SQLite default)."""
         return cls(build_app(load_settings()))
-
-    @property
-    def settings(self) -> Settings:
-        return self._app.settings
 
     def dispose(self) -> None:
         self._app.store.dispose()

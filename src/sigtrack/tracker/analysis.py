@@ -50,8 +50,12 @@ from sigtrack.services.views import weekly_json
 REPORT_FORMATS = ("text", "json", "html")
 
 
-def _now(now: datetime | None) -> datetime:
+def now_or_clock(now: datetime | None) -> datetime:
+    """The given instant, else the clock (UTC)."""
     return datetime.now(UTC) if now is None else now
+
+
+_now = now_or_clock
 
 
 def _matches(record: SignalRecord, chosen: SignalFilter) -> bool:
