@@ -133,26 +133,12 @@ def in_local_time(
     The zone's offset is looked up once per distinct hour (a year has 8,760), so
     daylight-saving changes land each signal in its own local hour.
     """
-    outcomes = list(Result)
-    sums: dict[str, list[float]] = {}
+    merged: dict[str, ResultCounts] = {}
     for hour_utc, counts in buckets.items():
         local = (hour_utc if hour_utc.tzinfo else hour_utc.replace(tzinfo=UTC)).astimezone(zone)
         key = f"{local.hour:02d}" if by is BreakdownKey.HOUR else WEEKDAYS[local.weekday()]
-        row = [counts.open, *(counts.by_result.get(r, 0) for r in outcomes),
-               counts.pnl_sum_pct, counts.pnl_count, counts.r_sum, counts.r_count]  # fmt: skip
-        total = sums.get(key)
-        sums[key] = row if total is None else [x + y for x, y in zip(total, row, strict=True)]
-    merged = {}
-    for key, row in sums.items():
-        by_result = {r: int(n) for r, n in zip(outcomes, row[1:6], strict=True) if n}
-        merged[key] = ResultCounts(
-            open=int(row[0]),
-            by_result=by_result,
-            pnl_sum_pct=row[6],
-            pnl_count=int(row[7]),
-            r_sum=row[8],
-            r_count=int(row[9]),
-        )
+        total = merged.get(key)
+        merged[key] = counts if total is None else total + counts
     return merged
 
 

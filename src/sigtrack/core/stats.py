@@ -46,18 +46,23 @@ class ResultCounts:
     by_result: Mapping[Result, int]
     pnl_sum_pct: float = 0.0
     pnl_count: int = 0
+    pnl_sq: float = 0.0  # sum of squared PnL %, for the spread of the mean
     r_sum: float = 0.0  # R multiples of closed signals that have one (settled from candles)
     r_count: int = 0
+    r_sq: float = 0.0
 
     def __add__(self, other: ResultCounts) -> ResultCounts:
         results = set(self.by_result) | set(other.by_result)
+        by_result = {r: self.by_result.get(r, 0) + other.by_result.get(r, 0) for r in results}
         return ResultCounts(
             open=self.open + other.open,
-            by_result={r: self.by_result.get(r, 0) + other.by_result.get(r, 0) for r in results},
+            by_result={r: n for r, n in by_result.items() if n},
             pnl_sum_pct=self.pnl_sum_pct + other.pnl_sum_pct,
             pnl_count=self.pnl_count + other.pnl_count,
+            pnl_sq=self.pnl_sq + other.pnl_sq,
             r_sum=self.r_sum + other.r_sum,
             r_count=self.r_count + other.r_count,
+            r_sq=self.r_sq + other.r_sq,
         )
 
 

@@ -1,11 +1,16 @@
-"""Counts per group in one SQL aggregate (the breakdowns of DESIGN §4)."""
+"""Counts per group in one SQL aggregate (the breakdowns of DESIGN §4), straight from the
+signals table. Long windows add up daily rollups instead (`rollups.py`), and come here
+only for the partial days at their ends.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, cast, func, literal, select, type_coerce
+from sqlalchemy import Connection, Integer, String, Text, cast, func, literal, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from sigtrack.adapters.storage.tables import signals
@@ -13,52 +18,82 @@ from sigtrack.core.breakdowns import CONFIDENCE_BAND, NONE, BreakdownKey, confid
 from sigtrack.core.signals import Result, Status
 from sigtrack.core.stats import ResultCounts
 
-_OUTCOMES = list(Result)
+OUTCOMES = list(Result)
+TOTAL = ""  # the one key of the totals (no breakdown)
 
 
-def grouped_counts(
-    conn: Connection, by: BreakdownKey, since: datetime, until: datetime
+def window_counts(
+    conn: Connection,
+    by: BreakdownKey | None,
+    since: datetime,
+    until: datetime,
+    *,
+    through: bool = False,
 ) -> dict[Any, ResultCounts]:
-    """Counts per key of the signals created in [since, until).
+    """Counts per key of the signals created in [since, until) ([since, until] when
+    `through`); `by=None` gives the totals under the key `TOTAL`.
 
     Keys are strings, except for the local-time breakdowns (hour, weekday): there the
     key is the UTC hour (an aware datetime) and the caller places it in its zone.
     """
-    window = (signals.c.created_at >= since) & (signals.c.created_at < until)
+    created = signals.c.created_at
+    window = (created >= since) & ((created <= until) if through else (created < until))
+    if by is None:
+        return {TOTAL: counts_of(conn.execute(select(*aggregates()).where(window)).one())}
     if by is BreakdownKey.TAG:
-        return _tag_counts(conn, window)
-    key = _key(by, conn.dialect.name)
-    query = select(key.label("key"), *_aggregates()).where(window).group_by(key)
-    return {_label(by, row[0]): _counts(row[1:]) for row in conn.execute(query)}
+        tags = tags_text(conn.dialect.name)
+        query = select(tags, *aggregates()).where(window).group_by(tags)
+        return per_tag((row[0], counts_of(row[1:])) for row in conn.execute(query))
+    key = key_expr(by, conn.dialect.name)
+    query = select(key.label("key"), *aggregates()).where(window).group_by(key)
+    return merged((label(by, row[0]), counts_of(row[1:])) for row in conn.execute(query))
 
 
-def _aggregates() -> list[ColumnElement[Any]]:
+def merged(pairs: Iterable[tuple[Any, ResultCounts]]) -> dict[Any, ResultCounts]:
+    """(key, counts) pairs → counts per key, added up where keys repeat (confidence 100
+    and 95 are one band)."""
+    found: dict[Any, ResultCounts] = {}
+    for key, counts in pairs:
+        total = found.get(key)
+        found[key] = counts if total is None else total + counts
+    return found
+
+
+def aggregates() -> list[ColumnElement[Any]]:
+    """open, a count per result, then sum / count / sum of squares of PnL % and of R over
+    the closed signals (cancelled ones excepted)."""
     status, result = signals.c.status, signals.c.result
     pnl, r = signals.c.pnl_pct, signals.c.r_multiple
     counted = (status == Status.CLOSED.value) & (result != Result.CANCELLED.value)
     return [
         func.count().filter(status == Status.ACTIVE.value),
-        *(func.count().filter(result == outcome.value) for outcome in _OUTCOMES),
+        *(func.count().filter(result == outcome.value) for outcome in OUTCOMES),
         func.sum(pnl).filter(counted),
         func.count(pnl).filter(counted),
+        func.sum(pnl * pnl).filter(counted),
         func.sum(r).filter(counted),
         func.count(r).filter(counted),
+        func.sum(r * r).filter(counted),
     ]
 
 
-def _counts(values: Any) -> ResultCounts:
-    open_count, *by_result, pnl_sum, pnl_n, r_sum, r_n = values
+def counts_of(values: Sequence[Any]) -> ResultCounts:
+    """`aggregates()` of one group (or a rollup row's same columns) as counts."""
+    open_count, *by_result, pnl_sum, pnl_n, pnl_sq, r_sum, r_n, r_sq = values
     return ResultCounts(
-        open=open_count,
-        by_result={o: n for o, n in zip(_OUTCOMES, by_result, strict=True) if n},
-        pnl_sum_pct=pnl_sum or 0.0,
-        pnl_count=pnl_n,
-        r_sum=r_sum or 0.0,
-        r_count=r_n,
+        open=int(open_count or 0),
+        by_result={o: int(n) for o, n in zip(OUTCOMES, by_result, strict=True) if n},
+        pnl_sum_pct=float(pnl_sum or 0.0),
+        pnl_count=int(pnl_n or 0),
+        pnl_sq=float(pnl_sq or 0.0),
+        r_sum=float(r_sum or 0.0),
+        r_count=int(r_n or 0),
+        r_sq=float(r_sq or 0.0),
     )
 
 
-def _key(by: BreakdownKey, dialect: str) -> ColumnElement[Any]:
+def key_expr(by: BreakdownKey, dialect: str) -> ColumnElement[Any]:
+    """The group key in SQL, for every key but the tag (see `tags_text`)."""
     if by is BreakdownKey.CONFIDENCE:
         ratio = signals.c.confidence / CONFIDENCE_BAND
         # a cast truncates on SQLite (floor, as confidence >= 0) but rounds on PostgreSQL
@@ -71,31 +106,35 @@ def _key(by: BreakdownKey, dialect: str) -> ColumnElement[Any]:
     return signals.c[by.value]
 
 
-def _label(by: BreakdownKey, key: Any) -> Any:
+def tags_text(dialect: str) -> ColumnElement[Any]:
+    """The stored tags as JSON text: signals are grouped by their whole tag list (a bot
+    has a handful), and each list's counts go to each of its tags (`per_tag`)."""
+    if dialect == "sqlite":
+        return type_coerce(signals.c.tags, String)
+    return cast(signals.c.tags, Text)  # PostgreSQL's json has no equality; its text does
+
+
+def per_tag(groups: Any) -> dict[str, ResultCounts]:
+    """(tags JSON text, counts) pairs → counts per tag; signals without a tag under NONE."""
+    merged: dict[str, ResultCounts] = {}
+    decoded: dict[str, list[str]] = {}
+    for text, counts in groups:
+        tags = decoded.get(text)
+        if tags is None:
+            tags = decoded[text] = list(dict.fromkeys(json.loads(text))) if text else []
+        for tag in tags or [NONE]:
+            total = merged.get(tag)
+            merged[tag] = counts if total is None else total + counts
+    return merged
+
+
+def label(by: BreakdownKey, key: Any) -> Any:
+    """A key as SQL returns it → the key of the breakdown (or the aware UTC hour)."""
     if by is BreakdownKey.CONFIDENCE:
-        return confidence_band(None if key is None or key < 0 else int(key))
+        low = None if key is None else int(key)
+        return confidence_band(None if low is None or low < 0 else low)
     if by.is_local_time:
-        return datetime.strptime(str(key), "%Y-%m-%d %H").replace(tzinfo=UTC)
+        text = str(key)  # 'YYYY-MM-DD HH'
+        return datetime(int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                        tzinfo=UTC)  # fmt: skip
     return str(key)
-
-
-def _tag_counts(conn: Connection, window: ColumnElement[bool]) -> dict[Any, ResultCounts]:
-    if conn.dialect.name == "sqlite":
-        each = func.json_each(signals.c.tags).table_valued("value")
-        length = func.json_array_length(signals.c.tags)
-    else:
-        each = func.json_array_elements_text(signals.c.tags).table_valued("value")
-        length = func.json_array_length(signals.c.tags)
-    tagged = (
-        select(each.c.value.label("key"), *_aggregates())
-        .select_from(signals)
-        .join(each, literal(True))
-        .where(window)
-        .group_by(each.c.value)
-    )
-    untagged = select(*_aggregates()).where(window, length == 0)
-    groups = {str(row[0]): _counts(row[1:]) for row in conn.execute(tagged)}
-    bare = _counts(conn.execute(untagged).one())
-    if bare.open or bare.by_result:
-        groups[NONE] = bare
-    return groups

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from sigtrack.adapters.storage.rollups import day_of, mark_days
 from sigtrack.adapters.storage.tables import signal_events, signals
 from sigtrack.core.outcomes import Outcome
 from sigtrack.core.signals import Status
@@ -17,17 +18,17 @@ from sigtrack.services.ports import SettleUpdate
 def save_outcomes(conn: Connection, updates: Sequence[SettleUpdate], *, now: datetime) -> list[str]:
     """Apply the updates in the caller's transaction; returns the ids written."""
     ids = [u.signal_id for u in updates]
-    query = select(signals.c.signal_id, signals.c.id, signals.c.outcome).where(
-        signals.c.signal_id.in_(ids), signals.c.status == Status.ACTIVE.value
-    )
+    query = select(
+        signals.c.signal_id, signals.c.id, signals.c.outcome, signals.c.created_at
+    ).where(signals.c.signal_id.in_(ids), signals.c.status == Status.ACTIVE.value)
     if conn.dialect.name != "sqlite":  # SQLite's write transaction already holds the lock
         query = query.with_for_update()
-    stored = {row[0]: (row[1], row[2]) for row in conn.execute(query)}
-    written, events = [], []
+    stored = {row[0]: (row[1], row[2], row[3]) for row in conn.execute(query)}
+    written, events, closed_days = [], [], set()
     for item in updates:
         if item.signal_id not in stored:  # closed by hand (or deleted) since the pass read it
             continue
-        pk, outcome_now = stored[item.signal_id]
+        pk, outcome_now, created_at = stored[item.signal_id]
         if (Outcome.from_json(outcome_now) if outcome_now else None) != item.previous:
             continue  # another monitor moved this signal on first: its write stands
         changed = conn.execute(
@@ -38,6 +39,8 @@ def save_outcomes(conn: Connection, updates: Sequence[SettleUpdate], *, now: dat
         if not changed:
             continue
         written.append(item.signal_id)
+        if item.outcome.status is Status.CLOSED:  # progress alone changes no sums
+            closed_days.add(day_of(created_at))
         events += [
             {
                 "signal_pk": pk,
@@ -51,6 +54,7 @@ def save_outcomes(conn: Connection, updates: Sequence[SettleUpdate], *, now: dat
         ]
     if events:
         conn.execute(insert(signal_events), events)
+    mark_days(conn, closed_days)
     return written
 
 

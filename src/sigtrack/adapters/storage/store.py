@@ -15,11 +15,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql.expression import Executable
 
+from sigtrack.adapters.storage import rollups
 from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, closed_row
 from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.engine import IMMEDIATE
 from sigtrack.adapters.storage.filtering import load_frame, load_outcomes
-from sigtrack.adapters.storage.grouping import grouped_counts
+from sigtrack.adapters.storage.grouping import TOTAL
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import load_records, record_from_row
 from sigtrack.adapters.storage.settling import save_outcomes
@@ -40,7 +41,6 @@ from sigtrack.core.records import (
 )
 from sigtrack.core.signals import (
     EventKind,
-    Result,
     Status,
 )
 from sigtrack.core.stats import ResultCounts
@@ -107,7 +107,14 @@ class SqlSignalStore:
     ) -> list[AddOutcome]:
         if not items:
             return []
-        return self._write(lambda conn: SignalAdder(conn, self._raw, now, on_conflict).run(items))
+
+        def work(conn: Connection) -> list[AddOutcome]:
+            added = SignalAdder(conn, self._raw, now, on_conflict).run(items)
+            days = (rollups.day_of(item.signal.created_at) for item in items)
+            rollups.mark_days(conn, days, self._raw)
+            return added
+
+        return self._write(work)
 
     def get(self, signal_id: str) -> SignalRecord:
         with self._reading() as conn:
@@ -159,6 +166,7 @@ class SqlSignalStore:
             if row["status"] == Status.CLOSED and not override:
                 raise SignalAlreadyClosed(signal_id, row["result"])
             apply_closing(conn, self._raw, row, closing, actor=actor, note=note, now=now)
+            rollups.mark_days(conn, [rollups.day_of(row["created_at"])], self._raw)
             receivers = self._raw.execute(conn, "receivers_of", _receivers_of, {"pk": row["id"]})
             return record_from_row(closed_row(row, closing), [r["user_id"] for r in receivers])
 
@@ -195,32 +203,34 @@ class SqlSignalStore:
         ]  # fmt: skip
 
     def result_counts(self, since: datetime, until: datetime) -> ResultCounts:
-        """One pass over the cohort's slice of the covering index, no GROUP BY sort."""
-        status, result, pnl = signals.c.status, signals.c.result, signals.c.pnl_pct
-        with_pnl = (status == Status.CLOSED.value) & (result != Result.CANCELLED.value)
-        outcomes = [r for r in Result]
-        query = select(
-            func.count().filter(status == Status.ACTIVE.value),
-            *(func.count().filter(result == r.value) for r in outcomes),
-            func.sum(pnl).filter(with_pnl),
-            func.count(pnl).filter(with_pnl),
-        ).where(signals.c.created_at >= since, signals.c.created_at <= until)
-        with self._reading() as conn:
-            open_count, *counts, pnl_sum, pnl_count = conn.execute(query).one()
-        return ResultCounts(
-            open=open_count,
-            by_result={r: n for r, n in zip(outcomes, counts, strict=True) if n},
-            pnl_sum_pct=pnl_sum or 0.0,
-            pnl_count=pnl_count,
+        """The cohort created in [since, until]: whole UTC days from the rollups."""
+        return self._counts(None, since, until, through=True).get(TOTAL) or ResultCounts(
+            by_result={}
         )
-
-    # --- activity -------------------------------------------------------------------
 
     def grouped_counts(
         self, by: BreakdownKey, since: datetime, until: datetime
     ) -> dict[Any, ResultCounts]:
+        return self._counts(by, since, until)
+
+    def _counts(
+        self, by: BreakdownKey | None, since: datetime, until: datetime, *, through: bool = False
+    ) -> dict[Any, ResultCounts]:
+        dim, span = rollups.dimension(by), rollups.whole_days(since, until)
+        if span is not None:
+            with self._reading() as conn:
+                stale = rollups.stale_days(conn, dim, *span)
+            if stale:
+                self._write(lambda conn: rollups.refresh(conn, dim, *span))
         with self._reading() as conn:
-            return grouped_counts(conn, by, since, until)
+            return rollups.grouped_counts(conn, by, since, until, through=through)
+
+    def refresh_rollups(self) -> int:
+        """Build the daily rollups of every stale day now, rather than on the next long
+        read (after a bulk load below the API has marked its days)."""
+        return self._write(rollups.refresh_all)
+
+    # --- activity -------------------------------------------------------------------
 
     def load_outcomes(self, chosen: SignalFilter) -> OutcomeColumns:
         with self._reading() as conn:

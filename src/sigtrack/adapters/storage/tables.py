@@ -103,3 +103,42 @@ activity = Table(
     # Set for imported lines so that importing the same file twice adds nothing.
     Column("dedupe_key", String(64), unique=True),
 )
+
+# Daily rollups (migration 0003, adapters/storage/rollups.py): the breakdown sums of each
+# UTC day, per dimension and key, so that long windows do not read every signal.
+# `rollup_days` holds each day's version, bumped by every write that changes the day's
+# sums; `rollup_built` the version each dimension's rows were built from.
+rollup_days = Table(
+    "rollup_days",
+    metadata,
+    Column("day", String(10), primary_key=True),  # 'YYYY-MM-DD', UTC day of created_at
+    Column("version", BigInteger, nullable=False),
+)
+
+rollup_built = Table(
+    "rollup_built",
+    metadata,
+    Column("dim", String(16), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
+rollups = Table(
+    "rollups",
+    metadata,
+    Column("dim", String(16), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("open", BigInteger, nullable=False),
+    Column("wins", BigInteger, nullable=False),
+    Column("losses", BigInteger, nullable=False),
+    Column("expired", BigInteger, nullable=False),
+    Column("breakeven", BigInteger, nullable=False),
+    Column("cancelled", BigInteger, nullable=False),
+    Column("pnl_sum", Double, nullable=False),
+    Column("pnl_n", BigInteger, nullable=False),
+    Column("pnl_sq", Double, nullable=False),
+    Column("r_sum", Double, nullable=False),
+    Column("r_n", BigInteger, nullable=False),
+    Column("r_sq", Double, nullable=False),
+)
