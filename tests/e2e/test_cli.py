@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -41,6 +42,20 @@ def test_init_never_writes_to_the_working_directory(cli: Cli) -> None:
     cli("init")
     track_one(cli)
     assert list(Path.cwd().iterdir()) == []
+
+
+def test_init_rebuild_rollups_recounts_rows_changed_in_sql(cli: Cli) -> None:
+    for day in (3, 4, 5):
+        signal_id = track_one(cli, "--at", f"2026-01-0{day}T10:00:00+07:00")
+        cli("close", signal_id, "--result", "win", "--pnl", "2")
+    window = ("stats", "--by", "side", "--since", "2026-01-01", "--until", "2026-01-08", "--json")
+    assert cli(*window).json()["rows"][0]["wins"] == 3  # read once: the days are counted
+    with sqlite3.connect(cli.db_url.removeprefix("sqlite:///")) as conn:  # outside sigtrack
+        conn.execute("UPDATE signals SET result = 'LOSS', pnl_pct = -1")
+    assert cli(*window).json()["rows"][0]["wins"] == 3  # SQL writes do not mark their days
+    assert cli("init", "--rebuild-rollups").out.startswith("rollups recounted: 3 day(s)")
+    row = cli(*window).json()["rows"][0]
+    assert (row["wins"], row["losses"], row["avg_pnl_pct"]) == (0, 3, -1)
 
 
 # --- track ----------------------------------------------------------------------------

@@ -26,10 +26,22 @@ DEMO_HISTORY_END = datetime(2026, 11, 15, 17, 0, tzinfo=UTC)
 
 
 @app.command()
-def init(ctx: typer.Context) -> None:
+def init(
+    ctx: typer.Context,
+    rebuild_rollups: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild-rollups",
+            help="recount the daily rollups from every signal (after writing rows in SQL)",
+        ),
+    ] = False,
+) -> None:
     """Create the database (or bring its schema up to date)."""
     st = state(ctx)
-    st.tracker  # opening the store creates and migrates it  # noqa: B018
+    tracker = st.tracker  # opening the store creates and migrates it
+    if rebuild_rollups:
+        days = tracker.rebuild_rollups()
+        out.print(f"rollups recounted: {days} day(s)", markup=False)
     out.print(f"ready: {mask_url(st.settings.resolved_database_url)}", markup=False)
 
 

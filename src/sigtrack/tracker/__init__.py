@@ -71,6 +71,13 @@ class Tracker(Analysis):
     def dispose(self) -> None:
         self._app.store.dispose()
 
+    def rebuild_rollups(self) -> int:
+        """Recount the daily rollups that long windows read, from every stored signal.
+
+        Only needed after signals were written or deleted outside sigtrack (in SQL);
+        sigtrack's own writes keep them up. Returns the days recounted."""
+        return self._app.store.rebuild_rollups()
+
     def __enter__(self) -> Self:
         return self
 

@@ -127,11 +127,20 @@ def mark_days(conn: Connection, days: Iterable[str], raw: RawSql | None = None) 
 
 
 def mark_all_days(conn: Connection) -> int:
-    """Mark every day that holds signals (after writing rows below the API)."""
+    """Mark every day that holds signals or rollups (after writing or deleting rows below
+    the API); returns how many days were marked."""
     day = _day_expr(conn.dialect.name)
-    days = [row[0] for row in conn.execute(select(day).distinct())]
+    days = {str(row[0]) for row in conn.execute(select(day).distinct())}
+    days |= {str(row[0]) for row in conn.execute(select(rollup_days.c.day))}
     mark_days(conn, days)
     return len(days)
+
+
+def rebuild_all(conn: Connection) -> int:
+    """Every day marked and rebuilt, in the caller's transaction; returns the days."""
+    days = mark_all_days(conn)
+    refresh_all(conn)
+    return days
 
 
 # --- readers --------------------------------------------------------------------------

@@ -230,6 +230,11 @@ class SqlSignalStore:
         read (after a bulk load below the API has marked its days)."""
         return self._write(rollups.refresh_all)
 
+    def rebuild_rollups(self) -> int:
+        """Mark every day and rebuild all the rollups (after rows were written or deleted
+        below the API); one write transaction. Returns the days rebuilt."""
+        return self._write(rollups.rebuild_all)
+
     # --- activity -------------------------------------------------------------------
 
     def load_outcomes(self, chosen: SignalFilter) -> OutcomeColumns:
