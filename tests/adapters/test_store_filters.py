@@ -8,7 +8,9 @@ import pytest
 
 from factories import bot_signal
 from sigtrack import Tracker
+from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.errors import InvalidInput
+from sigtrack.core.filters import SignalFilter
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 
@@ -72,3 +74,38 @@ def test_bad_filters_name_the_key_and_value(seeded: Tracker, text: str, field: s
     with pytest.raises(InvalidInput) as caught:
         seeded.compare(text, "")
     assert caught.value.field == field
+
+
+def test_the_signals_of_a_few_groups_are_read_in_one_pass_in_the_order_they_closed(
+    seeded: Tracker,
+) -> None:
+    store = seeded._app.store
+    since, until = NOW - timedelta(days=30), NOW
+    everything = store.load_frame(SignalFilter(since=since, until=until))
+    chosen = [(BreakdownKey.SYMBOL, "ETHUSDT"), (BreakdownKey.TAG, "pump")]
+    frame = store.load_groups(chosen, since, until)
+    wanted = [
+        i for i, (symbol, tags) in enumerate(zip(everything.symbol, everything.tags, strict=True))
+        if symbol == "ETHUSDT" or "pump" in tags
+    ]  # fmt: skip
+    assert frame.tags == tuple(everything.tags[i] for i in wanted)
+    assert frame.outcomes.pnl_pct.tolist() == everything.outcomes.pnl_pct[wanted].tolist()
+    assert frame.symbol.tolist() == ["BTCUSDT", "ETHUSDT"]
+    assert len(store.load_groups([(BreakdownKey.TIMEFRAME, "4h")], since, until)) == 0
+    assert len(store.load_groups([(BreakdownKey.TAG, "pump")], NOW - timedelta(days=5), NOW)) == 0
+
+
+def test_the_outcomes_alone_are_the_frames_outcomes(seeded: Tracker) -> None:
+    store = seeded._app.store
+    chosen = SignalFilter(strategy="v2")
+    alone, framed = store.load_outcomes(chosen), store.load_frame(chosen).outcomes
+    for name in ("result", "pnl_pct", "created_ms", "closed_ms", "n_targets", "targets_hit"):
+        assert getattr(alone, name).tolist() == getattr(framed, name).tolist(), name
+
+
+def test_the_strategies_of_a_window_come_most_recently_used_first(seeded: Tracker) -> None:
+    store = seeded._app.store
+    names = [name for name, _, _ in store.strategies_between(NOW - timedelta(days=30), NOW)]
+    assert names == ["v2", "v1"]
+    [(name, last, n)] = store.strategies_between(NOW - timedelta(days=11), NOW - timedelta(days=5))
+    assert (name, last, n) == ("v1", NOW - timedelta(days=10), 2)

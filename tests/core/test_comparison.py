@@ -8,14 +8,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
+from counting import counts_of
 from sigtrack.core.comparison import (
+    Comparison,
+    CountComparison,
     Verdict,
     bootstrap_diff_interval,
     compare,
+    compare_counts,
     fisher_exact,
+    needs_rows,
     signals_for_power,
 )
-from sigtrack.core.performance import columns_from_rows
+from sigtrack.core.performance import OutcomeColumns, columns_from_rows
 
 
 @settings(max_examples=300)
@@ -89,3 +94,75 @@ def test_small_samples_are_bootstrapped_with_a_seed() -> None:
     assert first == bootstrap_diff_interval(a, b, np.random.default_rng(5))
     assert first != bootstrap_diff_interval(a, b, np.random.default_rng(6))  # resampled
     assert first is not None and first[0] < b.mean() - a.mean() < first[1]
+
+
+# --- the same comparison from the store's counts ---------------------------------------
+
+SIZES = [0, 1, 2, 5, 29, 30, 31, 120, 2_100]
+
+
+def random_side(seed: int, n: int, edge: float, by_hand: float) -> OutcomeColumns:
+    rng = np.random.default_rng(seed)
+    codes = rng.choice([-1, 0, 1, 2, 3, 4], n, p=[0.05, 0.4, 0.35, 0.1, 0.05, 0.05])
+    r = edge + rng.normal(0, 1.1, n)
+    pnl = r * rng.uniform(0.5, 2.0, n)
+    r[rng.random(n) < by_hand] = np.nan
+    names = [None, "WIN", "LOSS", "EXPIRED", "BREAKEVEN", "CANCELLED"]
+    return columns_from_rows(
+        [{"result": names[c + 1], "pnl_pct": p, "r_multiple": x}
+         for c, p, x in zip(codes, pnl.tolist(), r.tolist(), strict=True)]
+    )  # fmt: skip
+
+
+def near(value: object) -> object:
+    """Equal to 1e-9 relative (sums in another order), or both None."""
+    return value if value is None else pytest.approx(value, rel=1e-9, abs=1e-12)
+
+
+def assert_same_comparison(got: CountComparison, want: Comparison) -> None:
+    assert (got.a.wins, got.a.losses, got.b.wins, got.b.losses) == (
+        want.a.wins, want.a.losses, want.b.wins, want.b.losses,
+    )  # fmt: skip
+    for name in ("winrate", "avg_pnl_pct", "expectancy_r", "interval", "strict_winrate"):
+        assert getattr(got.a, name) == near(getattr(want.a, name)), name
+        assert getattr(got.b, name) == near(getattr(want.b, name)), name
+    for name in ("winrate_diff", "fisher_p", "pnl_diff", "r_diff"):
+        assert getattr(got, name) == near(getattr(want, name)), name
+    for name in ("pnl_diff_interval", "r_diff_interval"):
+        g, w = getattr(got, name), getattr(want, name)
+        assert (g is None) == (w is None), name
+        if w is not None:
+            assert g == near(w), name
+    assert (got.verdict, got.more_per_side) == (want.verdict, want.more_per_side)
+    assert got.verdict_text == want.verdict_text
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_a=st.sampled_from(SIZES),
+    n_b=st.sampled_from(SIZES),
+    edge=st.floats(-0.5, 0.5),
+    by_hand=st.sampled_from([0.0, 0.3, 1.0]),
+)
+def test_the_comparison_from_counts_is_the_comparison_from_rows(
+    seed: int, n_a: int, n_b: int, edge: float, by_hand: float
+) -> None:
+    a, b = random_side(seed, n_a, 0.0, by_hand), random_side(seed + 1, n_b, edge, by_hand)
+    counts_a, counts_b = counts_of(a), counts_of(b)
+    rows = (a, b) if needs_rows(counts_a, counts_b) else None
+    got = compare_counts(counts_a, counts_b, rows=rows, seed=11)
+    assert_same_comparison(got, compare(a, b, seed=11))
+
+
+def test_large_sides_compare_from_their_sums_alone_and_small_ones_need_rows() -> None:
+    big_a, big_b = random_side(1, 400, 0.0, 0.0), random_side(2, 500, 0.3, 0.0)
+    assert not needs_rows(counts_of(big_a), counts_of(big_b))
+    got = compare_counts(counts_of(big_a), counts_of(big_b))
+    assert_same_comparison(got, compare(big_a, big_b))
+    small = random_side(3, 12, 0.0, 0.0)
+    assert needs_rows(counts_of(small), counts_of(big_b))
+    with pytest.raises(ValueError, match="give the rows"):
+        compare_counts(counts_of(small), counts_of(big_b))
+    got = compare_counts(counts_of(small), counts_of(big_b), rows=(small, big_b))
+    assert_same_comparison(got, compare(small, big_b))

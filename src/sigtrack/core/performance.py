@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.signals import Result
-from sigtrack.core.stats import wilson_interval
+from sigtrack.core.stats import ResultCounts, wilson_interval
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -112,6 +112,51 @@ class Performance:
     @property
     def decided(self) -> int:
         return self.wins + self.losses
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CountSummary:
+    """The part of `Performance` that a store's counts and sums give, without rows (no
+    median, drawdown, streak …): what a comparison over a long window needs."""
+
+    total: int  # closed, cancelled ones excepted
+    wins: int
+    losses: int
+    expired: int
+    breakeven: int
+    cancelled: int
+    open: int
+    winrate: float | None  # WIN / (WIN + LOSS), a fraction
+    interval: tuple[float, float] | None  # Wilson 95 %
+    strict_winrate: float | None  # WIN / total
+    avg_pnl_pct: float | None
+    expectancy_r: float | None  # mean R over closed signals that have one
+
+    @property
+    def decided(self) -> int:
+        return self.wins + self.losses
+
+
+def summarize_counts(counts: ResultCounts) -> CountSummary:
+    """The numbers `summarize` gives for the same signals, from their counts and sums."""
+    get = counts.by_result.get
+    wins, losses = get(Result.WIN, 0), get(Result.LOSS, 0)
+    expired, breakeven = get(Result.EXPIRED, 0), get(Result.BREAKEVEN, 0)
+    total, decided = wins + losses + expired + breakeven, wins + losses
+    return CountSummary(
+        total=total,
+        wins=wins,
+        losses=losses,
+        expired=expired,
+        breakeven=breakeven,
+        cancelled=get(Result.CANCELLED, 0),
+        open=counts.open,
+        winrate=wins / decided if decided else None,
+        interval=wilson_interval(wins, decided),
+        strict_winrate=wins / total if total else None,
+        avg_pnl_pct=counts.pnl_sum_pct / counts.pnl_count if counts.pnl_count else None,
+        expectancy_r=counts.r_sum / counts.r_count if counts.r_count else None,
+    )
 
 
 def summarize(columns: OutcomeColumns) -> Performance:

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from sigtrack.core.advice import Advice
 from sigtrack.core.breakdowns import Breakdown
-from sigtrack.core.comparison import Comparison
+from sigtrack.core.comparison import Comparison, CountComparison
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.performance import Performance
 from sigtrack.core.records import Activity
@@ -94,7 +94,7 @@ def summarize_activity(items: Iterable[Activity], week: Week, zone: tzinfo) -> A
 class StrategyComparison:
     current: str
     previous: str
-    comparison: Comparison
+    comparison: CountComparison  # over the 90 days up to the week's end: from the counts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sigtrack.core.breakdowns import Breakdown, GroupSummary
-from sigtrack.core.comparison import Comparison, Verdict
+from sigtrack.core.comparison import ComparisonOf, Side, Verdict
 from sigtrack.core.performance import Performance
 from sigtrack.core.report import WeeklyReport
 from sigtrack.core.texts import NO_VALUE, Lang, format_pct, render_advice_item, text
@@ -67,7 +67,7 @@ def _performance(p: Performance, lang: Lang) -> list[str]:
     ]  # fmt: skip
 
 
-def _versus(key: str, c: Comparison, lang: Lang, **names: str) -> str:
+def _versus(key: str, c: ComparisonOf[Side], lang: Lang, **names: str) -> str:
     verdict = (
         text("verdict.more", lang, n=c.more_per_side)
         if c.verdict is Verdict.NOT_ENOUGH and c.more_per_side

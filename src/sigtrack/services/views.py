@@ -7,7 +7,7 @@ from typing import Any
 
 from sigtrack.core.advice import Advice
 from sigtrack.core.breakdowns import Breakdown, GroupSummary
-from sigtrack.core.comparison import Comparison
+from sigtrack.core.comparison import Comparison, ComparisonOf, Side
 from sigtrack.core.filters import SignalFilter
 from sigtrack.core.outcomes import Outcome, ms_to_datetime
 from sigtrack.core.performance import Performance
@@ -275,7 +275,7 @@ def _rows_json(result: Breakdown) -> Json:
     }
 
 
-def _comparison_numbers(c: Comparison) -> Json:
+def _comparison_numbers(c: ComparisonOf[Side]) -> Json:
     return {
         "winrate_diff_pct": _pct(c.winrate_diff),
         "fisher_p": c.fisher_p,

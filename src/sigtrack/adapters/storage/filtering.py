@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -9,17 +13,20 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     String,
+    Text,
     case,
     cast,
     exists,
     func,
     literal,
+    or_,
     select,
     type_coerce,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
 from sigtrack.adapters.storage.tables import signals
+from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.filters import SignalFilter
 from sigtrack.core.performance import NO_TIME, OPEN, RESULT_CODES, OutcomeColumns, SignalFrame
 from sigtrack.core.signals import ExitReason
@@ -47,15 +54,16 @@ def conditions(chosen: SignalFilter, dialect: str) -> list[ColumnElement[bool]]:
     if chosen.min_confidence is not None:
         where.append(c.confidence >= chosen.min_confidence)
     if chosen.tag is not None:
-        name = "json_each" if dialect == "sqlite" else "json_array_elements_text"
-        each = getattr(func, name)(c.tags).table_valued("value")
+        each = _each_tag(dialect)
         where.append(exists(select(literal(1)).select_from(each).where(each.c.value == chosen.tag)))
     return where
 
 
 def load_outcomes(conn: Connection, chosen: SignalFilter) -> OutcomeColumns:
     """The matching signals in the order they closed (open ones last)."""
-    return load_frame(conn, chosen).outcomes
+    dialect = conn.dialect.name
+    query = select(*_outcome_columns(dialect)).where(*conditions(chosen, dialect))
+    return _outcomes(_transposed(conn.execute(query.order_by(*_CLOSED_ORDER)).all(), _WIDTH))
 
 
 def load_frame(conn: Connection, chosen: SignalFilter) -> SignalFrame:
@@ -64,43 +72,75 @@ def load_frame(conn: Connection, chosen: SignalFilter) -> SignalFrame:
     The database does the per-row work (result codes, epoch milliseconds, targets reached)
     so that the columns become arrays in C loops, not Python ones.
     """
-    c, dialect = signals.c, conn.dialect.name
+    return _frame(conn, conditions(chosen, conn.dialect.name))
+
+
+def load_groups(
+    conn: Connection,
+    groups: Sequence[tuple[BreakdownKey, str]],
+    since: datetime,
+    until: datetime,
+) -> SignalFrame:
+    """The signals created in [since, until) in any of the groups (symbol, timeframe or
+    tag = name), as `load_frame` reads them: one pass over the window for all groups."""
+    c = signals.c
+    wanted: dict[BreakdownKey, list[str]] = {key: [] for key in _GROUP_KEYS}
+    for key, name in groups:
+        if key not in wanted:
+            raise ValueError(f"groups must be by symbol, timeframe or tag (got {key.value})")
+        wanted[key].append(name)
+    anyof: list[ColumnElement[bool]] = [
+        c[key.value].in_(names)
+        for key, names in wanted.items()
+        if names and key is not BreakdownKey.TAG
+    ]
+    if wanted[BreakdownKey.TAG]:
+        each = _each_tag(conn.dialect.name)
+        tagged = each.c.value.in_(wanted[BreakdownKey.TAG])
+        anyof.append(exists(select(literal(1)).select_from(each).where(tagged)))
+    if not anyof:
+        return _frame(conn, [literal(False)])
+    return _frame(conn, [c.created_at >= since, c.created_at < until, or_(*anyof)])
+
+
+_CLOSED_ORDER = (signals.c.closed_at.is_(None), signals.c.closed_at, signals.c.id)
+_GROUP_KEYS = (BreakdownKey.SYMBOL, BreakdownKey.TIMEFRAME, BreakdownKey.TAG)
+_WIDTH = len(fields(OutcomeColumns))
+
+
+def _each_tag(dialect: str) -> Any:
+    """The tags of a signal as a table of `value`s."""
+    name = "json_each" if dialect == "sqlite" else "json_array_elements_text"
+    return getattr(func, name)(signals.c.tags).table_valued("value")
+
+
+def _outcome_columns(dialect: str) -> list[ColumnElement[Any]]:
+    """The columns of `OutcomeColumns`, each computed by the database."""
+    c = signals.c
     reason_targets = case(
         *((c.exit_reason == reason.value, hit) for reason, hit in _TARGETS_HIT.items()),
         else_=-1,
     )
-    query = (
-        select(
-            case(*((c.result == r.value, code) for r, code in RESULT_CODES.items()), else_=OPEN),
-            c.pnl_pct,
-            c.r_multiple,
-            _epoch_ms(c.created_at, dialect),
-            _epoch_ms(c.closed_at, dialect),
-            _epoch_ms(c.tp1_hit_at, dialect),
-            case((c.exit_reason == ExitReason.SL.value, _epoch_ms(c.closed_at, dialect))),
-            case((c.rule.is_not(None), reason_targets), else_=-1),
-            func.json_array_length(c.targets),
-            c.mfe_pct,
-            c.mae_pct,
-            case((c.ambiguous.is_(True), 1), else_=0),
-            c.symbol,
-            c.timeframe,
-            c.side,
-            c.strategy,
-            c.confidence,
-            c.tags,
-            c.entry,
-            c.sl,
-        )
-        .where(*conditions(chosen, dialect))
-        .order_by(c.closed_at.is_(None), c.closed_at, c.id)
-    )
-    rows = conn.execute(query).all()
-    (result, pnl, r, created, closed, tp1, stop_at, hit, n_targets, mfe, mae, ambiguous,
-     symbol, timeframe, side, strategy, confidence, tags, entry, stop) = (
-        list(zip(*rows, strict=True)) if rows else [()] * 20
-    )  # fmt: skip
-    outcomes = OutcomeColumns(
+    return [
+        case(*((c.result == r.value, code) for r, code in RESULT_CODES.items()), else_=OPEN),
+        c.pnl_pct,
+        c.r_multiple,
+        _epoch_ms(c.created_at, dialect),
+        _epoch_ms(c.closed_at, dialect),
+        _epoch_ms(c.tp1_hit_at, dialect),
+        case((c.exit_reason == ExitReason.SL.value, _epoch_ms(c.closed_at, dialect))),
+        case((c.rule.is_not(None), reason_targets), else_=-1),
+        func.json_array_length(c.targets),
+        c.mfe_pct,
+        c.mae_pct,
+        case((c.ambiguous.is_(True), 1), else_=0),
+    ]
+
+
+def _outcomes(columns: Sequence[tuple[Any, ...]]) -> OutcomeColumns:
+    """`_outcome_columns` as read (one tuple per column) → arrays."""
+    result, pnl, r, created, closed, tp1, stop_at, hit, n_targets, mfe, mae, ambiguous = columns
+    return OutcomeColumns(
         result=np.array(result, dtype=np.int64),
         pnl_pct=_floats(pnl),
         r_multiple=_floats(r),
@@ -114,17 +154,38 @@ def load_frame(conn: Connection, chosen: SignalFilter) -> SignalFrame:
         mae_pct=_floats(mae),
         ambiguous=np.array(ambiguous, dtype=bool),
     )
+
+
+def _frame(conn: Connection, where: Sequence[ColumnElement[bool]]) -> SignalFrame:
+    c, dialect = signals.c, conn.dialect.name
+    tags_text = type_coerce(c.tags, String) if dialect == "sqlite" else cast(c.tags, Text)
+    keys = (c.symbol, c.timeframe, c.side, c.strategy, c.confidence, tags_text, c.entry, c.sl)
+    query = select(*_outcome_columns(dialect), *keys).where(*where).order_by(*_CLOSED_ORDER)
+    columns = _transposed(conn.execute(query).all(), _WIDTH + len(keys))
+    symbol, timeframe, side, strategy, confidence, tags, entry, stop = columns[_WIDTH:]
     return SignalFrame(
-        outcomes=outcomes,
+        outcomes=_outcomes(columns[:_WIDTH]),
         symbol=np.array(symbol, dtype=np.str_),
         timeframe=np.array(timeframe, dtype=np.str_),
         side=np.array(side, dtype=np.str_),
         strategy=np.array(strategy, dtype=np.str_),
         confidence=_floats(confidence),
-        tags=tuple(tuple(x) for x in tags),
+        tags=_decoded_tags(tags),
         entry=_floats(entry),
         stop=_floats(stop),
     )
+
+
+def _transposed(rows: Sequence[Any], width: int) -> list[tuple[Any, ...]]:
+    return list(zip(*rows, strict=True)) if rows else [()] * width
+
+
+def _decoded_tags(texts: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """Each stored JSON list decoded once (a bot has a handful of distinct ones)."""
+    decoded: dict[str, tuple[str, ...]] = {}
+    for text in set(texts):
+        decoded[text] = tuple(json.loads(text)) if text else ()
+    return tuple(decoded[text] for text in texts)
 
 
 def _epoch_ms(column: Any, dialect: str) -> ColumnElement[Any]:

@@ -19,7 +19,7 @@ from sigtrack.adapters.storage import rollups
 from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, closed_row
 from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.engine import IMMEDIATE
-from sigtrack.adapters.storage.filtering import load_frame, load_outcomes
+from sigtrack.adapters.storage.filtering import load_frame, load_groups, load_outcomes
 from sigtrack.adapters.storage.grouping import TOTAL
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import load_records, record_from_row
@@ -297,6 +297,27 @@ class SqlSignalStore:
                     at=row["at"], user_id=row["user_id"], username=row["username"],
                     command=row["command"], symbol=row["symbol"], timeframe=row["timeframe"],
                 )  # fmt: skip
+
+    # --- the few rows a report from counts still needs --------------------------------
+
+    def load_groups(
+        self, groups: Sequence[tuple[BreakdownKey, str]], since: datetime, until: datetime
+    ) -> SignalFrame:
+        with self._reading() as conn:
+            return load_groups(conn, groups, since, until)
+
+    def strategies_between(
+        self, since: datetime, until: datetime
+    ) -> list[tuple[str, datetime, int]]:
+        c = signals.c
+        query = (
+            select(c.strategy, func.max(c.created_at), func.count())
+            .where(c.created_at >= since, c.created_at < until)
+            .group_by(c.strategy)
+            .order_by(func.max(c.created_at).desc())
+        )
+        with self._reading() as conn:
+            return [(name, _aware(last), n) for name, last, n in conn.execute(query)]
 
 
 def _aware(at: datetime) -> datetime:
