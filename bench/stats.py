@@ -6,9 +6,10 @@ In a store of `--rows` settled signals (1,000,000 by default) spread over a year
 year of user commands beside them, on SQLite and on PostgreSQL, it times through the public
 API `Tracker.winrate(30)`, `Tracker.stats(by)` for every breakdown key and
 `Tracker.weekly_report`, each cold (the first call of a freshly opened Tracker) and warm
-(median and worst of the repeats). Then a 10 × 10 TP/SL what-if grid, 100 re-settlements
-of 100,000 signals on the batch engine (`SignalBatch.from_arrays`, `CandleIndex`,
-`settle_many`) over a generated year of 1-minute candles. Prints a table against the
+(median and worst of the repeats). Then a 10 × 10 TP/SL what-if grid of 100,000 signals
+over a generated year of 1-minute candles, on the grid engine `core/whatif.py` runs
+(`SettlingGrid`), once more cell by cell with `settle_many` for comparison, and end to end
+through `Tracker.whatif`. Prints a table against the
 targets and writes `bench/results/stats-<date>.json` with where the time goes (query
 plans, statements, the steps of the weekly report). See bench/README.md.
 """
@@ -50,6 +51,7 @@ from sigtrack.config import Settings, mask_url
 from sigtrack.core.batch_signals import SignalBatch
 from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.candles import Candles
+from sigtrack.core.grid_resolution import GridSignals, SettlingGrid
 from sigtrack.core.outcomes import CloseKind, exit_reason_for, result_for
 from sigtrack.core.policy import DEFAULT_POLICY, ResolutionPolicy
 from sigtrack.core.report import parse_week
@@ -81,6 +83,7 @@ class Params:
     whatif_symbols: int
     whatif_days: int  # of 1-minute candles per symbol
     whatif_runs: int  # times the whole grid is run
+    only_weekly: bool = False  # after the fill: the weekly report alone (--only-weekly)
 
 
 FULL = Params(
@@ -766,14 +769,17 @@ def describe(args: Sequence[Any], kwargs: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-REPORT_FUNCTIONS = ("summarize", "compare", "equity_curve", "advise", "summarize_activity",
-                    "breakdown_for", "_strategies")  # fmt: skip
-STORE_METHODS = ("load_frame", "load_outcomes", "grouped_counts", "strategies")
+REPORT_FUNCTIONS = ("summarize", "compare", "equity_curve", "summarize_activity", "breakdown_for",
+                    "advise_window", "sampled_groups", "advise_counts", "_strategies",
+                    "compare_counts")  # fmt: skip
+STORE_METHODS = ("load_frame", "load_outcomes", "grouped_counts", "strategies", "load_groups",
+                 "strategies_between")  # fmt: skip
 
 
 def whatif_anatomy(tracker: Tracker, call: Callable[[], Any]) -> dict[str, Any]:
     """One `Tracker.whatif` call with its steps timed (store read, candle files, sparse
-    tables, each cell's batch building, settling and summing), totalled by step."""
+    tables, the per-symbol grids, the first-passage searches, each cell's outcomes and
+    numbers), totalled by step."""
     timer = StepTimer()
     store = tracker._app.store
     cores = sys.modules.get("sigtrack.core.whatif")
@@ -782,11 +788,11 @@ def whatif_anatomy(tracker: Tracker, call: Callable[[], Any]) -> dict[str, Any]:
         (store, "load_frame", "store.load_frame"),
         (FileCandleSource, "candles", "candle files: read"),
         (services, "CandleIndex", "CandleIndex()"),
-        (cores, "_groups", "per-symbol arrays"),
-        (cores, "_settle_cell", "one cell"),
-        (cores, "settle_many", "settle_many"),
+        (cores, "_grids", "per-symbol grids"),
+        (SettlingGrid, "cell", "SettlingGrid.cell (one symbol, one cell)"),
+        (SettlingGrid, "target_hits", "first passages: a target distance"),
+        (SettlingGrid, "stop_hits", "first passages: a stop distance"),
         (cores, "_cell", "cell numbers"),
-        (SignalBatch, "from_arrays", "SignalBatch.from_arrays"),
     ]
     with ExitStack() as stack:
         for owner, name, label in targets:
@@ -858,6 +864,10 @@ def bench_backend(
     note = "every dimension of every day; then kept up per day"
     op = "rollups built from scratch (once, after the bulk load)"
     out.timings.append(Timing(op, "extra", backend, built, note=note))
+    if p.only_weekly:
+        console.print("  weekly report")
+        bench_weekly(backend, url, p, now, out)
+        return out
     console.print("  winrate(30)")
     with opened(url) as tracker:
         samples = repeat(lambda: tracker.winrate(30, now=now), p.winrate_runs, p.op_budget_s)
@@ -1021,12 +1031,62 @@ def whatif_signals(
     )
 
 
+def settle_grid(
+    signals: dict[str, WhatIfSignals], indexes: dict[str, CandleIndex], policy: ResolutionPolicy
+) -> list[dict[str, float]]:
+    """Every cell of the grid on the product's grid engine, as `core/whatif.py` runs it: a
+    `SettlingGrid` per symbol (each distance's first passages searched once), then each
+    cell's outcomes and numbers."""
+    grids = [
+        SettlingGrid(
+            indexes[symbol],
+            GridSignals(
+                sign=np.where(s.is_long, 1.0, -1.0),
+                entry=s.entry,
+                unit=s.risk,
+                created_ms=s.created_ms,
+                expires_ms=s.created_ms + s.life_ms,
+            ),
+            TARGET_DISTANCES_R,
+            STOP_DISTANCES_R,
+            policy,
+        )
+        for symbol, s in signals.items()
+    ]
+    cells = []
+    for t, target_r in enumerate(TARGET_DISTANCES_R):
+        for k, stop_r in enumerate(STOP_DISTANCES_R):
+            pnl_sum, r_sum, closed, wins, skipped = 0.0, 0.0, 0, 0, 0
+            for grid in grids:
+                cell = grid.cell(t, k)
+                done = cell.close_kind != CloseKind.OPEN
+                skipped += int(np.sum(~cell.is_placed))
+                closed += int(np.sum(done))
+                wins += int(np.sum(cell.close_kind == CloseKind.TARGET))
+                pnl_sum += float(np.sum(cell.pnl_pct[done]))
+                r_sum += float(np.sum(cell.r_multiple[done]))
+            cells.append(cell_numbers(target_r, stop_r, closed, skipped, wins, pnl_sum, r_sum))
+    return cells
+
+
+def cell_numbers(
+    target_r: float, stop_r: float, closed: int, skipped: int, wins: int, pnl_sum: float,
+    r_sum: float,
+) -> dict[str, float]:  # fmt: skip
+    return {
+        "target_r": target_r, "stop_r": stop_r, "closed": closed, "skipped": skipped,
+        "hit_target_pct": 100 * wins / closed if closed else float("nan"),
+        "mean_pnl_pct": pnl_sum / closed if closed else float("nan"),
+        "mean_r": r_sum / closed if closed else float("nan"),
+    }  # fmt: skip
+
+
 def settle_cell(
     signals: dict[str, WhatIfSignals], indexes: dict[str, CandleIndex], policy: ResolutionPolicy,
     target_r: float, stop_r: float,
 ) -> dict[str, float]:  # fmt: skip
-    """Every signal again with the target at target_r·R and the stop at stop_r·R, 100 % at
-    the target; the cell's numbers."""
+    """Before the grid engine: every signal again with the target at target_r·R and the stop
+    at stop_r·R, 100 % at the target, one `settle_many` per symbol; the cell's numbers."""
     pnl_sum, r_sum, closed, wins, skipped = 0.0, 0.0, 0, 0, 0
     for symbol, s in signals.items():
         sign = np.where(s.is_long, 1.0, -1.0)
@@ -1048,12 +1108,7 @@ def settle_cell(
         wins += int(np.sum(state.close_kind == CloseKind.TARGET))
         pnl_sum += float(np.sum(state.pnl_pct[done]))
         r_sum += float(np.sum(state.r_multiple[done]))
-    return {
-        "target_r": target_r, "stop_r": stop_r, "closed": closed, "skipped": skipped,
-        "hit_target_pct": 100 * wins / closed if closed else float("nan"),
-        "mean_pnl_pct": pnl_sum / closed if closed else float("nan"),
-        "mean_r": r_sum / closed if closed else float("nan"),
-    }  # fmt: skip
+    return cell_numbers(target_r, stop_r, closed, skipped, wins, pnl_sum, r_sum)
 
 
 def bench_whatif(p: Params, seed: int, now: datetime) -> BackendRun:
@@ -1080,25 +1135,28 @@ def bench_whatif(p: Params, seed: int, now: datetime) -> BackendRun:
     console.print(
         f"  {len(grid)} cells × {per_symbol * len(chosen):,} signals, {p.whatif_runs} run(s)"
     )
-    runs_ms, cells_ms, cells = [], [], []
+    runs_ms: list[float] = []
+    cells: list[dict[str, float]] = []
     for _ in range(p.whatif_runs):
-        cells, cell_ms = [], []
-        for target_r, stop_r in grid:
-            begin_cell = time.perf_counter_ns()
-            cells.append(settle_cell(signals, indexes, policy, target_r, stop_r))
-            cell_ms.append((time.perf_counter_ns() - begin_cell) / 1e6)
-        runs_ms.append(sum(cell_ms))
-        cells_ms += cell_ms
+        begin_ns = time.perf_counter_ns()
+        cells = settle_grid(signals, indexes, policy)
+        runs_ms.append((time.perf_counter_ns() - begin_ns) / 1e6)
+    begin_ns = time.perf_counter_ns()  # once, the way it was done before the grid engine
+    per_cell = [settle_cell(signals, indexes, policy, t, s) for t, s in grid]
+    per_cell_ms = (time.perf_counter_ns() - begin_ns) / 1e6
+    same = json.dumps(per_cell) == json.dumps(cells)  # NaN, if any, as text
     n = per_symbol * len(chosen)
     op = f"what-if grid {len(TARGET_DISTANCES_R)}×{len(STOP_DISTANCES_R)}, {n:,} signals"
     out.timings.append(
         Timing(op, "whatif", "engine", [runs_ms[0], *runs_ms], TARGETS_MS["whatif"],
-               note="each run of the grid, the first counted cold and warm")
+               note="SettlingGrid, each run of the grid, the first counted cold and warm")
     )  # fmt: skip
     out.timings.append(
-        Timing("  one cell (100 in a grid)", "extra", "engine", [cells_ms[0], *cells_ms],
-               note=f"{n:,} signals re-settled")
+        Timing("  the same grid, one settle_many per cell", "extra", "engine", [per_cell_ms],
+               note=f"before the grid engine; cells equal: {'yes' if same else 'NO'}")
     )  # fmt: skip
+    if not same:
+        console.print("[red]the per-cell settle_many cells differ from the grid engine's[/]")
     index_bytes = sum(i.flat.nbytes for i in indexes.values())
     out.info["whatif"] = {
         "symbols": list(chosen), "candles_per_symbol": minutes, "signals": n,
@@ -1106,11 +1164,12 @@ def bench_whatif(p: Params, seed: int, now: datetime) -> BackendRun:
         "index_mb": round(index_bytes / 1e6), "levels": max(i.levels for i in indexes.values()),
         "policy": policy.describe(), "grid_runs_ms": runs_ms,
         "signals_per_s": n * len(grid) / (statistics.median(runs_ms) / 1e3),
+        "per_cell_settle_many_ms": per_cell_ms, "per_cell_cells_equal": same,
         "cells": cells,
     }  # fmt: skip
     console.print(
         f"  sparse tables built in {index_s:.1f} s ({index_bytes / 1e6:,.0f} MB); grid "
-        f"{statistics.median(runs_ms) / 1e3:.2f} s"
+        f"{statistics.median(runs_ms) / 1e3:.2f} s; cell by cell {per_cell_ms / 1e3:.2f} s"
     )
     del indexes
     if hasattr(Tracker, "whatif"):
@@ -1335,6 +1394,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-whatif", action="store_true", help="skip the what-if grid")
     parser.add_argument(
+        "--only-weekly", action="store_true", help="after the fill, only the weekly report"
+    )
+    parser.add_argument(
         "--pg-url",
         default=os.environ.get("SIGTRACK_BENCH_PG_URL", DEFAULT_PG_URL),
         help="a PostgreSQL server database to create the bench database from",
@@ -1373,6 +1435,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = QUICK if args.quick else FULL
     if args.rows is not None:
         p = replace(p, rows=args.rows)
+    if args.only_weekly:
+        p, args.no_whatif = replace(p, only_weekly=True), True
     now = datetime.now(UTC).replace(microsecond=0)
     machine = machine_info(args.pg_url)
     machine["memory_limit_gb"] = round(limit_memory(args.memory_limit_gb), 1)
@@ -1392,7 +1456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs[backend].info["load_average_after"] = os.getloadavg()
             console.print(f"  {backend} done in {runs[backend].info['run_seconds']:.0f} s")
     if not args.no_whatif:
-        console.rule("what-if grid (the batch settling engine)")
+        console.rule("what-if grid (the grid engine)")
         runs["engine"] = bench_whatif(p, args.seed, now)
         runs["engine"].info["load_average_after"] = os.getloadavg()
     machine["load_average_end"] = os.getloadavg()

@@ -12,6 +12,7 @@ arithmetic (sigtrack.core.outcomes), so the two engines agree to the last bit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -86,6 +87,31 @@ class CandleIndex:
         lengths = np.arange(1 << levels, dtype=np.int64)
         self._log2 = np.zeros(len(lengths), dtype=np.int8)
         self._log2[1:] = np.floor(np.log2(lengths[1:])).astype(np.int8)  # exact below 2^53
+
+    def first_reach(
+        self, pos: I64, end: I64, high_level: F64 | None, neg_low_level: F64 | None
+    ) -> I64:
+        """First candle in [pos, end) whose high ≥ high_level or whose −low ≥ neg_low_level
+        (end when none). A side given as None is not searched. Ranges must fit `ensure`.
+
+        Descending k from the largest power, each search jumps over every block of 2^k
+        candles that fits before its end and reaches neither level.
+        """
+        pos = pos.copy()
+        if not len(pos):
+            return pos
+        flat, n = self.flat, self.n
+        longest = int(np.max(end - pos))
+        for k in range(min(longest.bit_length(), self.levels) - 1, -1, -1):
+            span = 1 << k
+            skip = pos + span <= end
+            at = 2 * (np.minimum(pos, n - span) + k * n)  # the pair's first number
+            if high_level is not None:
+                skip &= flat[at] < high_level
+            if neg_low_level is not None:
+                skip &= flat[at + 1] < neg_low_level
+            pos += skip * span
+        return pos
 
     def range_max(self, first: I64, last: I64) -> tuple[F64, F64]:
         """(highest high, highest −low) over candles first … last (inclusive)."""
@@ -180,48 +206,24 @@ class _Walk:
         hit = found < self.end[rows]
         self.pos[rows[~hit]] = self.end[rows[~hit]]
         rows, found, sign, target, stop = rows[hit], found[hit], sign[hit], target[hit], stop[hit]
-        candles = self.index.candles
-        open_ = candles.open[found]
-        long = sign > 0
-        hi_s = np.where(long, candles.high[found], -candles.low[found])
-        lo_s = np.where(long, candles.low[found], -candles.high[found])
-        o_s = sign * open_
-        stop_open = o_s <= stop  # opened beyond the stop: fills at the open
-        target_open = ~stop_open & (o_s >= target)  # opened beyond the target: reached first
-        reaches_target, reaches_stop = hi_s >= target, lo_s <= stop
-        both = ~stop_open & ~target_open & reaches_target & reaches_stop
-        takes_target = (
-            target_open
-            | (~stop_open & reaches_target & ~reaches_stop)
-            | (both & _target_first(self.policy.same_candle, o_s, target, stop))
+        candle = read_exit_candle(
+            self.index.candles, found, sign, target, stop, self.policy.same_candle
         )
-        st.is_ambiguous[rows] |= both
-        times = candles.open_time_ms[found]
-        fill = np.where(stop_open, open_, st.stop[rows])
-        out = ~takes_target
+        st.is_ambiguous[rows] |= candle.is_ambiguous
+        times = self.index.candles.open_time_ms[found]
+        fill = np.where(candle.opens_beyond_stop, candle.open, st.stop[rows])
+        up, out = candle.takes_target, ~candle.takes_target
         self._close(rows[out], CloseKind.STOP, times[out], fill[out], found[out])
-        self._hit_targets(
-            k, rows[takes_target], times[takes_target], found[takes_target], hi_s[takes_target]
-        )
+        self._hit_targets(k, rows[up], times[up], found[up], candle.signed_high[up])
 
     def _first_reach(self, rows: I64, fav_level: F64, adv_level: F64) -> I64:
         """First candle in [pos, end) whose signed high ≥ fav_level or −signed low ≥ adv_level."""
-        index = self.index
-        pos, end = self.pos[rows].copy(), self.end[rows]
-        longest = int(np.max(end - pos))
         long = self.batch.sign[rows] > 0
         # a LONG compares the highest high with its target and the highest −low with its
         # stop; a SHORT the other way round
         level_high = np.where(long, fav_level, adv_level)
         level_neg_low = np.where(long, adv_level, fav_level)
-        flat, n = index.flat, index.n
-        for k in range(min(longest.bit_length(), index.levels) - 1, -1, -1):
-            span = 1 << k
-            fits = pos + span <= end
-            at = 2 * (np.minimum(pos, n - span) + k * n)  # the pair's first number
-            skip = fits & (flat[at] < level_high) & (flat[at + 1] < level_neg_low)
-            pos += skip * span
-        return pos
+        return self.index.first_reach(self.pos[rows], self.end[rows], level_high, level_neg_low)
 
     def _hit_targets(self, k: int, rows: I64, times: I64, found: I64, hi_s: F64) -> None:
         """Target k is reached in these candles; so are the next ones their highs reach."""
@@ -289,6 +291,44 @@ class _Walk:
         st.gaps[expiring] += slots
         st.next_ms[expiring] += slots * step
         self._close(expiring, CloseKind.EXPIRY, expires, st.last_close[expiring], None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExitCandle:
+    """How the candle that first reached a leg's target or its stop settles the leg."""
+
+    takes_target: B  # else the stop
+    is_ambiguous: B  # it opened between the levels and reached both
+    opens_beyond_stop: B  # the stop then fills at the open, not at its level
+    open: F64
+    signed_high: F64  # sign × high for a LONG, −low for a SHORT: the next targets it reaches
+
+
+def read_exit_candle(
+    candles: Candles, found: I64, sign: F64, target: F64, stop: F64, rule: SameCandle
+) -> ExitCandle:
+    """Decide the candles `found` (each reaching the signed `target` or `stop`, or both)."""
+    open_ = candles.open[found]
+    long = sign > 0
+    hi_s = np.where(long, candles.high[found], -candles.low[found])
+    lo_s = np.where(long, candles.low[found], -candles.high[found])
+    o_s = sign * open_
+    stop_open = o_s <= stop  # opened beyond the stop: fills at the open
+    target_open = ~stop_open & (o_s >= target)  # opened beyond the target: reached first
+    reaches_target, reaches_stop = hi_s >= target, lo_s <= stop
+    both = ~stop_open & ~target_open & reaches_target & reaches_stop
+    takes_target = (
+        target_open
+        | (~stop_open & reaches_target & ~reaches_stop)
+        | (both & _target_first(rule, o_s, target, stop))
+    )
+    return ExitCandle(
+        takes_target=takes_target,
+        is_ambiguous=both,
+        opens_beyond_stop=stop_open,
+        open=open_,
+        signed_high=hi_s,
+    )
 
 
 def _target_first(rule: SameCandle, o_s: F64, target: F64, stop: F64) -> B | bool:

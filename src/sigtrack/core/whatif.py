@@ -3,9 +3,10 @@ distances, judged out of sample so the advice is not curve-fitting.
 
 Every cell of the grid places one target and the stop at the given distances from each
 signal's entry — in R (multiples of the signal's own risk |entry − SL|) or in % of the
-entry — and settles all signals again with the batch engine, 100 % at the target. Cells
-are chosen on the earlier part of the record (by creation time) and reported on the later
-part, beside what the recorded levels did on that same later part.
+entry — and settles all signals again, 100 % at the target, with the grid engine (each
+cell exactly as `settle_many` would settle it alone). Cells are chosen on the earlier part
+of the record (by creation time) and reported on the later part, beside what the recorded
+levels did on that same later part.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ import numpy as np
 import numpy.typing as npt
 
 from sigtrack.core.advice import AdviceItem, AdviceKind, Metric
-from sigtrack.core.batch_resolution import CandleIndex, settle_many
-from sigtrack.core.batch_signals import SignalBatch
+from sigtrack.core.batch_resolution import CandleIndex
 from sigtrack.core.candles import Timeframe
 from sigtrack.core.errors import InvalidInput
-from sigtrack.core.outcomes import CloseKind
+from sigtrack.core.grid_resolution import GridSignals, SettlingGrid
 from sigtrack.core.performance import SignalFrame
 from sigtrack.core.policy import ResolutionPolicy
 
@@ -101,11 +101,13 @@ def what_if(
     later = np.zeros(len(frame), dtype=bool)
     later[order[split:]] = True
     single = replace(policy, exit_plan=(1.0,))
-    groups = _groups(frame, candles, single, unit)
-    cells, grid = [], [(t, s) for t in targets for s in stops]
-    for done, (target, stop) in enumerate(grid):
-        pnl = _settle_cell(len(frame), groups, single, target, stop)
-        cells.append(_cell(target, stop, pnl, rows, later))
+    grids = _grids(frame, rows, candles, single, unit, targets, stops)
+    cells, grid = [], [(t, s) for t in range(len(targets)) for s in range(len(stops))]
+    for done, (t, s) in enumerate(grid):
+        pnl = np.full(len(frame), np.nan)  # NaN: not settled or no candles
+        for group_rows, settling in grids:
+            pnl[group_rows] = settling.cell(t, s).pnl_pct
+        cells.append(_cell(targets[t], stops[s], pnl, rows, later))
         if progress is not None:
             progress(done + 1, len(grid))
     recorded = frame.outcomes.pnl_pct[later]
@@ -135,69 +137,38 @@ def _covered(frame: SignalFrame, candles: Mapping[str, CandleIndex]) -> npt.NDAr
     return np.flatnonzero(covered)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Group:
-    """One symbol's signals, in creation order, with what every cell needs of them."""
-
-    rows: npt.NDArray[np.int64]
-    index: CandleIndex
-    sign: F64
-    entry: F64
-    risk: F64
-    created_ms: npt.NDArray[np.int64]
-    life_ms: npt.NDArray[np.int64]
-
-
-def _groups(
-    frame: SignalFrame, candles: Mapping[str, CandleIndex], policy: ResolutionPolicy, unit: Unit
-) -> list[_Group]:
+def _grids(
+    frame: SignalFrame,
+    rows: npt.NDArray[np.int64],
+    candles: Mapping[str, CandleIndex],
+    policy: ResolutionPolicy,
+    unit: Unit,
+    targets: Sequence[float],
+    stops: Sequence[float],
+) -> list[tuple[npt.NDArray[np.int64], SettlingGrid]]:
+    """Each symbol's covered signals, in creation order (the fast order), with their grid."""
     sign = np.where(frame.side == "LONG", 1.0, -1.0)
-    risk = np.abs(frame.entry - frame.stop) if unit is Unit.R else frame.entry / 100
-    lives = {tf: policy.life_ms(Timeframe(tf)) for tf in set(frame.timeframe.tolist())}
+    size = np.abs(frame.entry - frame.stop) if unit is Unit.R else frame.entry / 100
+    lives = {tf: policy.life_ms(Timeframe(tf)) for tf in set(frame.timeframe[rows].tolist())}
     life = np.zeros(len(frame), dtype=np.int64)
     for tf, ms in lives.items():
         life[frame.timeframe == tf] = ms
-    groups = []
+    created = frame.outcomes.created_ms
+    grids = []
     for symbol, index in candles.items():
-        rows = np.flatnonzero(frame.symbol == symbol)
-        rows = rows[np.argsort(frame.outcomes.created_ms[rows], kind="stable")]  # fast order
-        groups.append(
-            _Group(
-                rows=rows,
-                index=index,
-                sign=sign[rows],
-                entry=frame.entry[rows],
-                risk=risk[rows],
-                created_ms=frame.outcomes.created_ms[rows],
-                life_ms=life[rows],
-            )
-        )
-    return groups
-
-
-def _settle_cell(
-    size: int, groups: list[_Group], policy: ResolutionPolicy, target: float, stop: float
-) -> F64:
-    """PnL % of every signal under this cell (NaN: not settled or no candles)."""
-    pnl = np.full(size, np.nan)
-    for g in groups:
-        stops = g.entry - g.sign * stop * g.risk
-        usable = stops > 0  # a stop below zero cannot be placed
-        if not usable.any():
+        mine = rows[frame.symbol[rows] == symbol]
+        if not len(mine):
             continue
-        batch = SignalBatch.from_arrays(
-            is_long=g.sign[usable] > 0,
-            entry=g.entry[usable],
-            stop=stops[usable],
-            targets=(g.entry + g.sign * target * g.risk)[usable][:, None],
-            created_ms=g.created_ms[usable],
-            life_ms=g.life_ms[usable],
-            policy=policy,
+        mine = mine[np.argsort(created[mine], kind="stable")]
+        signals = GridSignals(
+            sign=sign[mine],
+            entry=frame.entry[mine],
+            unit=size[mine],
+            created_ms=created[mine],
+            expires_ms=created[mine] + life[mine],
         )
-        state = settle_many(batch, g.index, policy)
-        closed = state.close_kind != CloseKind.OPEN
-        pnl[g.rows[usable]] = np.where(closed, state.pnl_pct, np.nan)
-    return pnl
+        grids.append((mine, SettlingGrid(index, signals, targets, stops, policy)))
+    return grids
 
 
 def _cell(
