@@ -134,15 +134,22 @@ def check_signal_id(value: object, field: str = "signal_id") -> str:
     return value
 
 
-def _check_name(value: str, field: str) -> str:
+def is_good_name(value: object) -> bool:
+    """A strategy, source, exchange, market or tag: 1–64 letters, digits, spaces or _.-:/."""
     if value.__class__ is str and value in _GOOD_NAMES:  # the same few names, again and again
-        return value
+        return True
     if not isinstance(value, str) or not _NAME_RE.fullmatch(value):
+        return False
+    if len(_GOOD_NAMES) < 10_000:
+        _GOOD_NAMES.add(value)
+    return True
+
+
+def _check_name(value: str, field: str) -> str:
+    if not is_good_name(value):
         raise InvalidSignal(
             field, f"must be 1–{MAX_NAME_LEN} letters, digits, spaces or _.-:/ (got {value!r})"
         )
-    if len(_GOOD_NAMES) < 10_000:
-        _GOOD_NAMES.add(value)
     return value
 
 

@@ -79,8 +79,10 @@ class TrackingService:
             if created_at is not None:
                 built = replace(built, created_at=created_at)
         else:
-            has_time = isinstance(signal, Mapping) and any(
-                signal.get(k) is not None for k in ("created_at", "timestamp", "time")
+            has_time = isinstance(signal, Mapping) and (
+                signal.get("created_at") is not None
+                or signal.get("timestamp") is not None
+                or signal.get("time") is not None
             )
             built = signal_from_mapping(
                 signal,

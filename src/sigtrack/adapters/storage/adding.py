@@ -3,16 +3,18 @@ and the rows a closing writes."""
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select, text, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import Executable
 
+from sigtrack.adapters.storage.bulk import closing_event_data, closing_kind, insert_new
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import Row, load_records, signal_row
 from sigtrack.adapters.storage.tables import deliveries, signal_events, signals
@@ -20,7 +22,6 @@ from sigtrack.core.errors import SignalIdConflict
 from sigtrack.core.records import Closing
 from sigtrack.core.signals import (
     EventKind,
-    Result,
     Status,
     base_signal_id,
     same_content,
@@ -86,13 +87,9 @@ def apply_closing(
         kind = EventKind.OVERRIDE
         extra = {"old_result": row["result"], "old_pnl_pct": row["pnl_pct"]}
     else:
-        kind, extra = _closing_kind(closing), {}
+        kind, extra = closing_kind(closing), {}
     event = _closing_event(row["id"], closing, kind, actor=actor, note=note, now=now, extra=extra)
     raw.executemany(conn, "insert_events", lambda: insert(signal_events), [event])
-
-
-def _closing_kind(closing: Closing) -> EventKind:
-    return EventKind.CANCELLED if closing.result is Result.CANCELLED else EventKind.CLOSED
 
 
 def _closing_event(
@@ -105,13 +102,7 @@ def _closing_event(
     now: datetime,
     extra: dict[str, Any],
 ) -> dict[str, Any]:
-    data = {
-        "result": closing.result.value,
-        "exit_reason": closing.exit_reason.value,
-        "pnl_pct": closing.pnl_pct,
-        "closed_at": closing.closed_at.isoformat(),
-        **extra,
-    }
+    data = closing_event_data(closing, extra)
     return {"signal_pk": pk, "kind": kind.value, "at": now, "actor": actor, "note": note,
             "data": data}  # fmt: skip
 
@@ -133,6 +124,19 @@ def _insert_signal_unless_taken_pg() -> Executable:
     )
 
 
+def _stored_among() -> Executable:
+    """Stored signal ids among a JSON list of ids (SQLite)."""
+    each = func.json_each(bindparam("ids")).table_valued("value")
+    return select(signals.c.signal_id).where(signals.c.signal_id.in_(select(each.c.value)))
+
+
+def _stored_among_pg() -> Executable:
+    return text(
+        "SELECT signal_id FROM signals "
+        "WHERE signal_id IN (SELECT json_array_elements_text(CAST(:ids AS json)))"
+    )
+
+
 class SignalAdder:
     """One `add_signals` transaction: choose ids, detect repeats, insert in bulk."""
 
@@ -149,27 +153,31 @@ class SignalAdder:
             return [self._add_one(items[0])]
         supplied = [i.signal.signal_id for i in items if i.signal.signal_id is not None]
         existing = self._existing_rows(supplied)
-        derived_bases = [
-            base_signal_id(i.signal.user_id, i.signal.symbol, i.signal.created_at)
-            for i in items
-            if i.signal.signal_id is None
+        bases = [
+            base_signal_id(s.user_id, s.symbol, s.created_at) if s.signal_id is None else None
+            for s in (i.signal for i in items)
         ]
+        derived_bases = [b for b in bases if b is not None]
         self._lock_bases(derived_bases)
         self.taken.update(supplied)
         self.taken.update(self._taken_ids(derived_bases))
-        outcomes = [self._place(item, existing) for item in items]
-        self._insert(list(self.pending.items()))
+        outcomes = [
+            self._place(item, base, existing) for item, base in zip(items, bases, strict=True)
+        ]
+        insert_new(self.conn, self.raw, self.pending, self.now)
         return outcomes
 
-    def _place(self, item: NewSignal, existing: dict[str, RowMapping]) -> AddOutcome:
+    def _place(
+        self, item: NewSignal, base: str | None, existing: dict[str, RowMapping]
+    ) -> AddOutcome:
+        """`base`: the old-scheme id of a signal without a supplied id."""
         signal = item.signal
-        if signal.signal_id is None:
-            signal_id = self._free_id(
-                base_signal_id(signal.user_id, signal.symbol, signal.created_at)
-            )
-            self.pending[signal_id] = item
-            return AddOutcome(signal_id=signal_id, status=AddStatus.ADDED)
+        if base is not None:
+            chosen = self._free_id(base)
+            self.pending[chosen] = item
+            return AddOutcome(signal_id=chosen, status=AddStatus.ADDED)
         signal_id = signal.signal_id
+        assert signal_id is not None  # a signal has a supplied id or a base
         if signal_id in self.pending:  # the same id twice in one batch
             return self._repeat(signal_id, self.pending[signal_id].signal, item)
         row = existing.get(signal_id)
@@ -202,7 +210,10 @@ class SignalAdder:
         return AddOutcome(signal_id=signal_id, status=AddStatus.CONFLICT, detail=detail)
 
     def _free_id(self, base: str) -> str:
-        n = 1
+        if base not in self.taken:  # the common case: suffixed_signal_id(base, 1) is base
+            self.taken.add(base)
+            return base
+        n = 2
         while suffixed_signal_id(base, n) in self.taken:
             n += 1
         chosen = suffixed_signal_id(base, n)
@@ -215,11 +226,16 @@ class SignalAdder:
         batch holds at most `_ID_LOCK_BUCKETS` locks, taken in order (no deadlock)."""
         if self.conn.dialect.name != "postgresql" or not bases:
             return
-        for bucket in sorted({zlib.crc32(b.encode()) % _ID_LOCK_BUCKETS for b in bases}):
-            self.conn.execute(
-                text("SELECT pg_advisory_xact_lock(:space, :bucket)"),
-                {"space": _ID_LOCK_SPACE, "bucket": bucket},
-            )
+        buckets = sorted({zlib.crc32(b.encode()) % _ID_LOCK_BUCKETS for b in bases})
+        # One round trip: unnest yields the buckets in the array's order, and each row's
+        # lock is taken as the row is produced.
+        self.conn.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(:space, bucket) "
+                "FROM unnest(CAST(:buckets AS integer[])) AS bucket"
+            ),
+            {"space": _ID_LOCK_SPACE, "buckets": buckets},
+        )
 
     def _existing_rows(self, ids: list[str]) -> dict[str, RowMapping]:
         found: dict[str, RowMapping] = {}
@@ -231,15 +247,19 @@ class SignalAdder:
 
     def _taken_ids(self, bases: list[str]) -> set[str]:
         """Stored ids among `bases`, plus every suffixed id of a base that is stored."""
-        taken: set[str] = set()
         unique = list(dict.fromkeys(bases))
-        for start in range(0, len(unique), BATCH):
-            chunk = unique[start : start + BATCH]
-            query = select(signals.c.signal_id).where(signals.c.signal_id.in_(chunk))
-            taken.update(self.conn.execute(query).scalars())
+        taken = self._stored_among(unique)
         for base in [b for b in unique if b in taken]:
             taken.update(self._taken_suffixes(base))
         return taken
+
+    def _stored_among(self, ids: list[str]) -> set[str]:
+        """The stored signal ids among `ids`: one statement, one index search per id."""
+        if not ids:
+            return set()
+        build = _stored_among_pg if self.conn.dialect.name == "postgresql" else _stored_among
+        found = self.raw.execute(self.conn, "stored_among", build, {"ids": json.dumps(ids)})
+        return {row["signal_id"] for row in found}
 
     def _taken_suffixes(self, base: str) -> set[str]:
         """`base_2`, `base_3`, … that are stored: asked in pages of exact ids, so that
@@ -279,20 +299,6 @@ class SignalAdder:
         self._insert_children([(inserted[0]["id"], item)])
         return AddOutcome(signal_id=signal_id, status=AddStatus.ADDED)
 
-    def _insert(self, pending: list[tuple[str, NewSignal]]) -> None:
-        if not pending:
-            return
-        rows = [signal_row(signal_id, item, self.now) for signal_id, item in pending]
-        self.raw.executemany(self.conn, "insert_signals", lambda: insert(signals), rows)
-        pk_of: dict[str, int] = {}
-        ids = [signal_id for signal_id, _item in pending]
-        for start in range(0, len(ids), BATCH):
-            query = select(signals.c.id, signals.c.signal_id).where(
-                signals.c.signal_id.in_(ids[start : start + BATCH])
-            )
-            pk_of.update((sid, pk) for pk, sid in self.conn.execute(query))
-        self._insert_children([(pk_of[signal_id], item) for signal_id, item in pending])
-
     def _insert_children(self, added: list[tuple[int, NewSignal]]) -> None:
         """The created (and closed) events and the deliveries of freshly inserted rows."""
         events: list[dict[str, Any]] = []
@@ -309,7 +315,7 @@ class SignalAdder:
                 for position, user_id in enumerate(signal.receivers)
             )
             if item.closing is not None:
-                kind = _closing_kind(item.closing)
+                kind = closing_kind(item.closing)
                 events.append(
                     _closing_event(pk, item.closing, kind, actor=item.actor, note=None,
                                    now=self.now, extra={})

@@ -3,19 +3,23 @@
 SQLAlchemy's per-execution machinery costs about 0.3 ms on a small machine, more than
 SQLite spends on the statement itself; `track` and `close` run their few statements
 here. Values pass through the columns' own bind and result processors, so rows written
-or read this way are exactly those the Core paths write and read. On PostgreSQL the
+or read this way are exactly those the Core paths write and read; except
+`executemany_encoded`, whose rows the caller has already encoded (adapters/storage/bulk.py,
+held equal to the Core path's by tests/adapters/test_store_bulk.py). On PostgreSQL the
 network round trip dominates and psycopg needs SQLAlchemy's type casts, so there the
 same calls simply go through Core.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ColumnElement, Insert
 from sqlalchemy.sql.expression import Executable
 
@@ -90,10 +94,11 @@ class RawSql:
         statement = self._compile(key, build, list(values))
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(statement.sql, statement.args(values))
-            if cursor.description is None:
-                return []
-            return [statement.row(raw) for raw in cursor.fetchall()]
+            with self._as_sqlalchemy_errors(statement.sql):
+                cursor.execute(statement.sql, statement.args(values))
+                if cursor.description is None:
+                    return []
+                return [statement.row(raw) for raw in cursor.fetchall()]
         finally:
             cursor.close()
 
@@ -112,6 +117,39 @@ class RawSql:
         statement = self._compile(key, build, list(rows[0]))
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(statement.sql, [statement.args(row) for row in rows])
+            with self._as_sqlalchemy_errors(statement.sql):
+                cursor.executemany(statement.sql, [statement.args(row) for row in rows])
         finally:
             cursor.close()
+
+    def executemany_encoded(
+        self,
+        conn: Connection,
+        key: str,
+        build: Callable[[], Executable],
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+    ) -> None:
+        """An INSERT of rows already in their stored form (SQLite only): one tuple per row,
+        values in `columns` order, passed to the driver untouched (no bind processors)."""
+        if not rows:
+            return
+        statement = self._compile(key, build, columns)
+        if statement.names != tuple(columns):
+            raise AssertionError(f"{key}: compiled for {statement.names}, not {columns}")
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with self._as_sqlalchemy_errors(statement.sql):
+                cursor.executemany(statement.sql, rows)
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def _as_sqlalchemy_errors(self, sql: str) -> Iterator[None]:
+        """Driver errors raised as SQLAlchemy raises them (IntegrityError,
+        OperationalError …), so the store retries or reports them as on the Core path."""
+        dbapi_error: type[Exception] = self.dialect.loaded_dbapi.Error
+        try:
+            yield
+        except dbapi_error as exc:
+            raise DBAPIError.instance(sql, None, exc, dbapi_error) from exc

@@ -29,3 +29,18 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+# SQLAlchemy's SQLite DATETIME storage format, which the bind processor writes.
+_SQLITE_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+
+
+def sqlite_utc_text(moment: datetime) -> str:
+    """What `UtcDateTime` stores on SQLite for `moment`, for rows encoded without the bind
+    processors (a test holds the two equal)."""
+    if moment.tzinfo is not UTC:
+        if not isinstance(moment, datetime) or moment.tzinfo is None:
+            raise ValueError(f"UtcDateTime needs an aware datetime (got {moment!r})")
+        moment = moment.astimezone(UTC)
+    return _SQLITE_TEXT % (moment.year, moment.month, moment.day, moment.hour,
+                           moment.minute, moment.second, moment.microsecond)  # fmt: skip
