@@ -16,7 +16,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 
 from factories import bot_signal, settings_for
 from sigtrack import InvalidInput, Tracker
@@ -28,7 +28,8 @@ from sigtrack.adapters.storage.engine import (
     head_revision,
 )
 from sigtrack.adapters.storage.engine import migrate as run_migrations
-from sigtrack.adapters.storage.tables import metadata
+from sigtrack.adapters.storage.raw import RawSql
+from sigtrack.adapters.storage.tables import activity, metadata
 from sigtrack.adapters.storage.types import UtcDateTime
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
@@ -226,3 +227,20 @@ def test_sqlite_checkpoints_on_a_background_thread_not_inside_writes(tmp_path: P
     assert "PASSIVE" in modes and modes[-1] == "TRUNCATE"
     wal = tmp_path / "wal.db-wal"
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_a_driver_error_on_the_raw_path_is_raised_as_sqlalchemy_raises_it(tmp_path: Path) -> None:
+    """The hot path runs sqlite3 directly; its errors still reach the store as SQLAlchemy's
+    (IntegrityError is retried, OperationalError becomes "database unavailable")."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'raw.db'}")
+    metadata.create_all(engine)
+    raw = RawSql(engine.dialect)
+    row = {"at": datetime(2026, 1, 1, tzinfo=UTC), "user_id": 1, "command": "/x",
+           "dedupe_key": "k"}  # fmt: skip
+    with engine.begin() as conn:
+        raw.executemany(conn, "insert_activity", lambda: insert(activity), [row])
+        with pytest.raises(IntegrityError, match="UNIQUE"):
+            raw.executemany(conn, "insert_activity", lambda: insert(activity), [row])
+        with pytest.raises(OperationalError, match="no such table"):
+            raw.execute(conn, "missing", lambda: text("SELECT * FROM nowhere"), {})
+    engine.dispose()

@@ -116,14 +116,13 @@ def _mark_postgres() -> Executable:
 def mark_days(conn: Connection, days: Iterable[str], raw: RawSql | None = None) -> None:
     """Bump the version of each day (in the caller's write transaction). Days go in
     order, so two writers never wait on each other in a cycle."""
-    ordered = sorted(set(days))
-    if conn.dialect.name == "postgresql":
-        for day in ordered:
-            conn.execute(_mark_postgres(), {"day": day, "version": 1})
+    rows = [{"day": day, "version": 1} for day in sorted(set(days))]
+    if not rows:
         return
-    raw = raw or RawSql(conn.dialect)
-    for day in ordered:
-        raw.execute(conn, "mark_rollup_day", _mark_sqlite, {"day": day, "version": 1})
+    if conn.dialect.name == "postgresql":
+        conn.execute(_mark_postgres(), rows)  # one multi-row statement (insertmanyvalues)
+        return
+    (raw or RawSql(conn.dialect)).executemany(conn, "mark_rollup_day", _mark_sqlite, rows)
 
 
 def mark_all_days(conn: Connection) -> int:
