@@ -20,16 +20,9 @@ from typing import Generic, Protocol, TypeAlias, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from sigtrack.core.performance import (
-    RESULT_CODES,
-    CountSummary,
-    OutcomeColumns,
-    Performance,
-    summarize,
-    summarize_counts,
-)
+from sigtrack.core.performance import RESULT_CODES, OutcomeColumns, Performance, summarize
 from sigtrack.core.signals import Result
-from sigtrack.core.stats import ResultCounts
+from sigtrack.core.stats import CountSummary, ResultCounts, summarize_counts
 
 F64 = npt.NDArray[np.float64]
 

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.signals import Result
-from sigtrack.core.stats import ResultCounts, wilson_interval
+from sigtrack.core.stats import CountSummary, ResultCounts, summarize_counts
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -81,23 +81,12 @@ class SignalFrame:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Performance:
-    """Counts and numbers of a set of signals (DESIGN §4)."""
+class Performance(CountSummary):
+    """Counts and numbers of a set of signals (DESIGN §4): those counts give, and those
+    only rows give."""
 
-    total: int  # closed, cancelled ones excepted
-    wins: int
-    losses: int
-    expired: int
-    breakeven: int
-    cancelled: int
-    open: int
-    winrate: float | None  # WIN / (WIN + LOSS), a fraction
-    interval: tuple[float, float] | None  # Wilson 95 %
-    strict_winrate: float | None  # WIN / total
-    avg_pnl_pct: float | None
     median_pnl_pct: float | None
     total_pnl_pct: float | None
-    expectancy_r: float | None  # mean R over closed signals that have one
     profit_factor: float | None  # gross profit / gross loss; None without a loss
     breakeven_winrate: float | None  # |avg loss| / (avg win + |avg loss|)
     max_drawdown_pct: float | None  # of the cumulative PnL, one unit per signal
@@ -109,81 +98,27 @@ class Performance:
     mean_mae_pct: float | None
     ambiguous: int
 
-    @property
-    def decided(self) -> int:
-        return self.wins + self.losses
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CountSummary:
-    """The part of `Performance` that a store's counts and sums give, without rows (no
-    median, drawdown, streak …): what a comparison over a long window needs."""
-
-    total: int  # closed, cancelled ones excepted
-    wins: int
-    losses: int
-    expired: int
-    breakeven: int
-    cancelled: int
-    open: int
-    winrate: float | None  # WIN / (WIN + LOSS), a fraction
-    interval: tuple[float, float] | None  # Wilson 95 %
-    strict_winrate: float | None  # WIN / total
-    avg_pnl_pct: float | None
-    expectancy_r: float | None  # mean R over closed signals that have one
-
-    @property
-    def decided(self) -> int:
-        return self.wins + self.losses
-
-
-def summarize_counts(counts: ResultCounts) -> CountSummary:
-    """The numbers `summarize` gives for the same signals, from their counts and sums."""
-    get = counts.by_result.get
-    wins, losses = get(Result.WIN, 0), get(Result.LOSS, 0)
-    expired, breakeven = get(Result.EXPIRED, 0), get(Result.BREAKEVEN, 0)
-    total, decided = wins + losses + expired + breakeven, wins + losses
-    return CountSummary(
-        total=total,
-        wins=wins,
-        losses=losses,
-        expired=expired,
-        breakeven=breakeven,
-        cancelled=get(Result.CANCELLED, 0),
-        open=counts.open,
-        winrate=wins / decided if decided else None,
-        interval=wilson_interval(wins, decided),
-        strict_winrate=wins / total if total else None,
-        avg_pnl_pct=counts.pnl_sum_pct / counts.pnl_count if counts.pnl_count else None,
-        expectancy_r=counts.r_sum / counts.r_count if counts.r_count else None,
-    )
-
 
 def summarize(columns: OutcomeColumns) -> Performance:
     result = columns.result
-    counts = np.bincount(result[result >= 0], minlength=len(RESULT_CODES))
-    wins, losses, expired, breakeven, cancelled = (int(c) for c in counts[:5])
+    by_code = np.bincount(result[result >= 0], minlength=len(RESULT_CODES))
     closed = (result >= 0) & (result != RESULT_CODES[Result.CANCELLED])
-    total, decided = int(np.sum(closed)), wins + losses
     pnl = columns.pnl_pct[closed & ~np.isnan(columns.pnl_pct)]
     r = columns.r_multiple[closed & ~np.isnan(columns.r_multiple)]
+    counts = ResultCounts(
+        open=int(np.sum(result == OPEN)),
+        by_result={o: int(by_code[code]) for o, code in RESULT_CODES.items() if by_code[code]},
+        pnl_sum_pct=float(np.sum(pnl)),
+        pnl_count=len(pnl),
+        r_sum=float(np.sum(r)),
+        r_count=len(r),
+    )
     win_pnl = _mean(columns.pnl_pct[(result == RESULT_CODES[Result.WIN])])
     loss_pnl = _mean(columns.pnl_pct[(result == RESULT_CODES[Result.LOSS])])
     return Performance(
-        total=total,
-        wins=wins,
-        losses=losses,
-        expired=expired,
-        breakeven=breakeven,
-        cancelled=cancelled,
-        open=int(np.sum(result == OPEN)),
-        winrate=wins / decided if decided else None,
-        interval=wilson_interval(wins, decided),
-        strict_winrate=wins / total if total else None,
-        avg_pnl_pct=_mean(pnl),
+        **summarize_counts(counts).fields(),
         median_pnl_pct=float(np.median(pnl)) if len(pnl) else None,
         total_pnl_pct=float(np.sum(pnl)) if len(pnl) else None,
-        expectancy_r=_mean(r),
         profit_factor=_profit_factor(pnl),
         breakeven_winrate=_breakeven_winrate(win_pnl, loss_pnl),
         max_drawdown_pct=max_drawdown(pnl),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta, tzinfo
+from typing import Any
 
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.signals import Result
@@ -67,12 +68,10 @@ class ResultCounts:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class WinrateSummary:
-    """Winrate of a cohort (DESIGN §4). `winrate` is None when nothing is settled."""
+class CountSummary:
+    """The numbers of DESIGN §4 that counts and sums give, without rows (no median,
+    drawdown, streak …): the winrate, a comparison over a long window."""
 
-    days: int
-    since: datetime
-    until: datetime
     total: int  # closed signals, cancelled ones excepted; open ones are counted apart
     wins: int
     losses: int
@@ -80,10 +79,11 @@ class WinrateSummary:
     breakeven: int
     cancelled: int
     open: int
-    winrate: float | None  # WIN / (WIN + LOSS), a fraction
+    winrate: float | None  # WIN / (WIN + LOSS), a fraction; None when nothing is decided
     interval: tuple[float, float] | None  # Wilson 95 %
     strict_winrate: float | None  # WIN / total
     avg_pnl_pct: float | None  # mean PnL % over closed signals that have one
+    expectancy_r: float | None  # mean R over closed signals that have one
 
     @property
     def decided(self) -> int:
@@ -97,19 +97,17 @@ class WinrateSummary:
     def interval_pct(self) -> tuple[float, float] | None:
         return None if self.interval is None else (self.interval[0] * 100, self.interval[1] * 100)
 
+    def fields(self) -> dict[str, Any]:
+        """This summary's own fields (to build a wider summary from it)."""
+        return {f.name: getattr(self, f.name) for f in fields(CountSummary)}
 
-def summarize_winrate(
-    counts: ResultCounts, *, days: int, since: datetime, until: datetime
-) -> WinrateSummary:
+
+def summarize_counts(counts: ResultCounts) -> CountSummary:
     get = counts.by_result.get
     wins, losses = get(Result.WIN, 0), get(Result.LOSS, 0)
     expired, breakeven = get(Result.EXPIRED, 0), get(Result.BREAKEVEN, 0)
-    total = wins + losses + expired + breakeven
-    decided = wins + losses
-    return WinrateSummary(
-        days=days,
-        since=since,
-        until=until,
+    total, decided = wins + losses + expired + breakeven, wins + losses
+    return CountSummary(
         total=total,
         wins=wins,
         losses=losses,
@@ -121,4 +119,20 @@ def summarize_winrate(
         interval=wilson_interval(wins, decided),
         strict_winrate=wins / total if total else None,
         avg_pnl_pct=counts.pnl_sum_pct / counts.pnl_count if counts.pnl_count else None,
+        expectancy_r=counts.r_sum / counts.r_count if counts.r_count else None,
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WinrateSummary(CountSummary):
+    """Winrate of the cohort created in [since, until] (DESIGN §4)."""
+
+    days: int
+    since: datetime
+    until: datetime
+
+
+def summarize_winrate(
+    counts: ResultCounts, *, days: int, since: datetime, until: datetime
+) -> WinrateSummary:
+    return WinrateSummary(days=days, since=since, until=until, **summarize_counts(counts).fields())
