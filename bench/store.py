@@ -34,14 +34,15 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import Pool
 
 import legacy_tracker
 from sigtrack import Tracker
-from sigtrack.adapters.storage import create_store_engine
+from sigtrack.adapters.storage import create_store_engine, rollups
+from sigtrack.adapters.storage.tables import signals
 from sigtrack.config import Settings, mask_url
 from sigtrack.core.signals import derive_tags
 
@@ -447,6 +448,8 @@ def fill_store(url: str, rows: int, now: datetime, rng: np.random.Generator) -> 
             filled.samples += chunk.samples
             filled.closed += (hi - lo) - len(chunk.open_ids)
             console.print(f"    filled {hi:,} / {rows:,}", end="\r")
+        with engine.begin() as conn:  # below the API: mark the days, as sigtrack's writes do
+            rollups.mark_all_days(conn)
         if postgres:
             _postgres_after_fill(engine)
     finally:
@@ -494,6 +497,9 @@ def bench_tracker(url: str, p: Params, rng: np.random.Generator, now: datetime) 
         out.info["fill"] = {"rows": p.rows, "closed": filled.closed,
                             "open": p.rows - filled.closed}  # fmt: skip
         check_sample(tracker, filled)
+        start = time.perf_counter()
+        tracker._app.store.refresh_rollups()  # once, as an upgraded store's first reads do
+        out.metrics["rollups_build_s"] = time.perf_counter() - start
         console.print("  close, winrate and track in the big store")
         closes = close_calls(tracker, filled.take(p.closes), rng, now)
         out.metrics |= latency("close", time_calls(closes))
@@ -610,7 +616,29 @@ def bench_winrate(tracker: Tracker, runs: int, now: datetime, info: dict[str, An
         info[f"winrate{days}"] = {"total": summary.total, "wins": summary.wins,
                                   "losses": summary.losses, "open": summary.open,
                                   "winrate_pct": summary.winrate_pct}  # fmt: skip
+        check_winrate(tracker, summary, now)
     return out
+
+
+def check_winrate(tracker: Tracker, summary: Any, now: datetime) -> None:
+    """The timed winrate must be the one counting every row gives (a store filled below
+    the API whose days were not marked would read incomplete rollups, and fast)."""
+    c = signals.c
+    query = (
+        select(c.status, c.result, func.count())
+        .where(c.created_at >= summary.since, c.created_at <= now)
+        .group_by(c.status, c.result)
+    )
+    with tracker._app.store.engine.connect() as conn:
+        counted = {(status, result): n for status, result, n in conn.execute(query)}
+    wins, losses = counted.get(("CLOSED", "WIN"), 0), counted.get(("CLOSED", "LOSS"), 0)
+    still_open = sum(n for (status, _), n in counted.items() if status == "ACTIVE")
+    got = (summary.wins, summary.losses, summary.open)
+    if got != (wins, losses, still_open):
+        raise AssertionError(
+            f"winrate({summary.days}) counted {got} (wins, losses, open); "
+            f"the rows say {(wins, losses, still_open)}"
+        )
 
 
 def bench_collisions(
@@ -918,6 +946,7 @@ def rows_spec(p: Params) -> list[tuple[str, str]]:
             for size, _ in p.batches
         ),
         ("fill_s", f"bulk fill of {n} signals (old: write the files)"),
+        ("rollups_build_s", "daily rollups built once after the bulk fill"),
         ("close_p50_ms", f"close at {n} rows — p50 (old: update_signal_outcome)"),
         ("close_p99_ms", "close — p99"),
         ("close_big_active_ms", f"old update with {p.legacy_big_active:,} active lines"),
