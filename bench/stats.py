@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -47,6 +47,7 @@ import sigtrack.services.reports as reports_module
 from sigtrack import Tracker
 from sigtrack.adapters.market.files import FileCandleSource
 from sigtrack.adapters.storage import create_store_engine, rollups
+from sigtrack.adapters.storage.tables import signals as signals_table
 from sigtrack.config import Settings, mask_url
 from sigtrack.core.batch_signals import SignalBatch
 from sigtrack.core.breakdowns import BreakdownKey
@@ -57,7 +58,8 @@ from sigtrack.core.policy import DEFAULT_POLICY, ResolutionPolicy
 from sigtrack.core.report import parse_week
 from sigtrack.core.resolution import CandleIndex, settle_many
 from sigtrack.core.signals import derive_tags
-from store import machine_info, source_version
+from sigtrack.core.stats import cohort_start
+from store import check_winrate, machine_info, source_version
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -874,6 +876,8 @@ def bench_backend(
         out.timings.append(Timing("winrate(30)", "winrate", backend, samples,
                                   TARGETS_MS["winrate"]))  # fmt: skip
         out.info["winrate30"] = str(tracker.winrate(30, now=now))
+        check_winrate(tracker, tracker.winrate(30, now=now), now)
+        check_breakdown(tracker, BreakdownKey.SYMBOL, 365, now)
     for days, runs in zip(BREAKDOWN_DAYS, (p.breakdown_runs, p.year_breakdown_runs), strict=True):
         console.print(f"  stats(by, days={days}) for every key")
         for key in BreakdownKey:
@@ -906,6 +910,23 @@ def bench_backend(
     console.print("  where the time goes: statements and plans")
     out.info["anatomy"] = anatomy(url, now) | out.info.get("anatomy", {})
     return out
+
+
+def check_breakdown(tracker: Tracker, key: BreakdownKey, days: int, now: datetime) -> None:
+    """A timed breakdown must add up to what counting the rows gives (see check_winrate)."""
+    result = tracker.stats(key, days=days, now=now)
+    since = cohort_start(now, days, tracker.settings.zone)
+    c = signals_table.c
+    query = (
+        select(c.result, func.count())
+        .where(c.created_at >= since, c.created_at < now, c.status == "CLOSED")
+        .group_by(c.result)
+    )
+    with tracker._app.store.engine.connect() as conn:
+        counted = dict(conn.execute(query).all())
+    got = (sum(r.wins for r in result.rows), sum(r.losses for r in result.rows))
+    if got != (counted.get("WIN", 0), counted.get("LOSS", 0)):
+        raise AssertionError(f"stats({key.value}, {days}) counted {got}; the rows say {counted}")
 
 
 def bench_weekly(backend: str, url: str, p: Params, now: datetime, out: BackendRun) -> None:
