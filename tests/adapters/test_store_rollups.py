@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from factories import bot_signal
 from sigtrack import Tracker
@@ -213,3 +214,22 @@ def test_whole_days_are_the_utc_days_inside_the_window(
 
 def test_the_rollup_day_of_a_time_is_its_utc_date() -> None:
     assert rollups.day_of(datetime(2026, 11, 2, 3, tzinfo=JAKARTA)) == "2026-11-01"
+
+
+def test_a_read_that_cannot_rebuild_stale_days_counts_every_row_instead(
+    tracker: Tracker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A read-only database (or replica) cannot rebuild: the numbers stay right, slower."""
+    populate(tracker, seed=9, count=60)
+    since, until = NOW - timedelta(days=30), NOW
+
+    def read_only(*_: object) -> int:
+        raise OperationalError(
+            "UPDATE rollups …", {}, Exception("attempt to write a readonly database")
+        )
+
+    monkeypatch.setattr(rollups, "refresh", read_only)
+    with caplog.at_level("WARNING", logger="sigtrack.adapters.storage.store"):
+        got = store_of(tracker)._counts(BreakdownKey.SYMBOL, since, until)
+    assert_same(got, counted(tracker, BreakdownKey.SYMBOL, since, until), "read-only")
+    assert "counting every row" in caplog.text

@@ -20,7 +20,7 @@ from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, 
 from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.engine import IMMEDIATE
 from sigtrack.adapters.storage.filtering import load_frame, load_groups, load_outcomes
-from sigtrack.adapters.storage.grouping import TOTAL
+from sigtrack.adapters.storage.grouping import TOTAL, window_counts
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import load_records, record_from_row
 from sigtrack.adapters.storage.settling import save_outcomes
@@ -221,7 +221,15 @@ class SqlSignalStore:
             with self._reading() as conn:
                 stale = rollups.stale_days(conn, dim, *span)
             if stale:
-                self._write(lambda conn: rollups.refresh(conn, dim, *span))
+                try:
+                    self._write(lambda conn: rollups.refresh(conn, dim, *span))
+                except StorageError as exc:  # e.g. a read-only file or replica
+                    logger.warning(
+                        "rollups of %s not rebuilt (%s): counting every row of the window",
+                        dim, exc,
+                    )  # fmt: skip
+                    with self._reading() as conn:
+                        return window_counts(conn, by, since, until, through=through)
         with self._reading() as conn:
             return rollups.grouped_counts(conn, by, since, until, through=through)
 
