@@ -94,7 +94,7 @@ class RawSql:
         statement = self._compile(key, build, list(values))
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            with self._as_sqlalchemy_errors(statement.sql):
+            with self.as_sqlalchemy_errors(statement.sql):
                 cursor.execute(statement.sql, statement.args(values))
                 if cursor.description is None:
                     return []
@@ -117,7 +117,7 @@ class RawSql:
         statement = self._compile(key, build, list(rows[0]))
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            with self._as_sqlalchemy_errors(statement.sql):
+            with self.as_sqlalchemy_errors(statement.sql):
                 cursor.executemany(statement.sql, [statement.args(row) for row in rows])
         finally:
             cursor.close()
@@ -139,13 +139,13 @@ class RawSql:
             raise AssertionError(f"{key}: compiled for {statement.names}, not {columns}")
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            with self._as_sqlalchemy_errors(statement.sql):
+            with self.as_sqlalchemy_errors(statement.sql):
                 cursor.executemany(statement.sql, rows)
         finally:
             cursor.close()
 
     @contextmanager
-    def _as_sqlalchemy_errors(self, sql: str) -> Iterator[None]:
+    def as_sqlalchemy_errors(self, sql: str) -> Iterator[None]:
         """Driver errors raised as SQLAlchemy raises them (IntegrityError,
         OperationalError …), so the store retries or reports them as on the Core path."""
         dbapi_error: type[Exception] = self.dialect.loaded_dbapi.Error
