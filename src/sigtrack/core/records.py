@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sigtrack.core.errors import InvalidSignal
 from sigtrack.core.outcomes import Outcome
@@ -51,6 +52,38 @@ class SignalRecord:
     @property
     def closed_at(self) -> datetime | None:
         return self.closing.closed_at if self.closing else None
+
+    def fields(self) -> dict[str, Any]:
+        """The signal and its closing as plain values (lists, aware UTC times), in the order
+        every export shows them: the one field list of `show --json`, `list --json` and
+        the Parquet / CSV tables."""
+        s, c = self.signal, self.closing
+        return {
+            "signal_id": self.signal_id,
+            "symbol": s.symbol,
+            "side": s.side.value,
+            "timeframe": s.timeframe.value,
+            "entry": s.entry,
+            "tp1": s.tp1,
+            "tp2": s.tp2,
+            "targets": list(s.targets),
+            "sl": s.stop,
+            "status": self.status.value,
+            "result": c.result.value if c else None,
+            "exit_reason": c.exit_reason.value if c else None,
+            "pnl_pct": c.pnl_pct if c else None,
+            "created_at": s.created_at,
+            "closed_at": c.closed_at if c else None,
+            "confidence": s.confidence,
+            "reasons": list(s.reasons),
+            "tags": list(s.tags),
+            "strategy": s.strategy,
+            "source": s.source,
+            "user_id": s.user_id,
+            "receivers": list(s.receivers),
+            "exchange": s.exchange,
+            "market": s.market,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,32 +28,10 @@ def iso(moment: datetime | None, zone: tzinfo) -> str | None:
 
 
 def record_json(record: SignalRecord, zone: tzinfo) -> Json:
-    s, c = record.signal, record.closing
-    return {
-        "signal_id": record.signal_id,
-        "symbol": s.symbol,
-        "side": s.side.value,
-        "timeframe": s.timeframe.value,
-        "entry": s.entry,
-        "tp1": s.tp1,
-        "tp2": s.tp2,
-        "targets": list(s.targets),
-        "sl": s.stop,
-        "status": record.status.value,
-        "result": c.result.value if c else None,
-        "exit_reason": c.exit_reason.value if c else None,
-        "pnl_pct": c.pnl_pct if c else None,
-        "created_at": iso(s.created_at, zone),
-        "closed_at": iso(c.closed_at, zone) if c else None,
-        "confidence": s.confidence,
-        "reasons": list(s.reasons),
-        "tags": list(s.tags),
-        "strategy": s.strategy,
-        "source": s.source,
-        "user_id": s.user_id,
-        "receivers": list(s.receivers),
-        "exchange": s.exchange,
-        "market": s.market,
+    fields = record.fields()
+    return fields | {
+        "created_at": iso(fields["created_at"], zone),
+        "closed_at": iso(fields["closed_at"], zone),
         **outcome_json(record.outcome, zone),
     }
 

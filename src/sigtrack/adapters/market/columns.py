@@ -21,6 +21,9 @@ REQUIRED_COLUMNS = ("timestamp", *PRICE_COLUMNS)
 _MS_RANGE = (10**11, 10**14)
 _INTEGER_TEXT = re.compile(r"^-?\d+$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# What Arrow raises when a whole-column cast fails: a value it cannot read (ArrowInvalid)
+# or a text form it has no cast for; both end in parsing value by value.
+_UNCASTABLE = pa.ArrowException
 
 # Names a data row (0-based) for messages: "line 7" in a CSV, "row 6" in a Parquet file.
 RowName = Callable[[int], str]
@@ -97,10 +100,9 @@ def _text_times_ms(column: Any) -> npt.NDArray[np.int64]:
     if pc.all(pc.match_substring_regex(column, _INTEGER_TEXT.pattern)).as_py():
         return _ints(column.cast(pa.int64()))
     for kind in (pa.timestamp("ms", tz="UTC"), pa.timestamp("ms")):  # aware, then naive
-        try:
-            return _ints(column.cast(kind).cast(pa.int64()))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass  # Arrow cannot read this form as a whole column: try the next one
+        cast = _cast_or_none(column, kind)
+        if cast is not None:
+            return _ints(cast.cast(pa.int64()))
     return np.array(  # mixed forms, or a bad value: one by one, naming the first bad one
         [_text_time_ms(i, text) for i, text in enumerate(column.to_pylist())], dtype=np.int64
     )
@@ -123,10 +125,19 @@ def _text_time_ms(row: int, text: str) -> int:
 def numbers(column: Any, name: str) -> npt.NDArray[np.float64]:
     """A price or volume column as float64; text is parsed, the first bad value named."""
     _refuse_nulls(column, name)
+    cast = _cast_or_none(column, pa.float64())
+    if cast is None:  # text with a bad value: find and name it
+        return _parse_numbers(column, name)
+    return np.asarray(cast.to_numpy(), dtype=np.float64)
+
+
+def _cast_or_none(column: Any, kind: Any) -> Any:
+    """The column cast by Arrow as a whole, or None when Arrow cannot read one of its
+    values in that type (the callers then parse value by value, naming the bad one)."""
     try:
-        return np.asarray(column.cast(pa.float64()).to_numpy(), dtype=np.float64)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return _parse_numbers(column, name)  # text with a bad value: find and name it
+        return column.cast(kind)
+    except _UNCASTABLE:
+        return None
 
 
 def _parse_numbers(column: Any, name: str) -> npt.NDArray[np.float64]:

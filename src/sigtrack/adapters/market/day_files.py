@@ -136,7 +136,7 @@ def _sync_folder(folder: Path) -> None:
     try:
         os.fsync(descriptor)
     except OSError:
-        pass
+        pass  # some file systems cannot sync a folder; the file itself was synced
     finally:
         os.close(descriptor)
 

@@ -56,43 +56,25 @@ def signals_table(records: Iterable[SignalRecord]) -> Any:
     """The records as a pyarrow.Table with SCHEMA (times as UTC timestamps)."""
     columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
     for record in records:
-        for name, value in _row(record).items():
-            columns[name].append(value)
+        row = _row(record)
+        for name, values in columns.items():
+            values.append(row[name])
     return pa.table(columns, schema=SCHEMA)
 
 
 def _row(record: SignalRecord) -> dict[str, Any]:
-    s, c, o = record.signal, record.closing, record.outcome
-    return {
-        "signal_id": record.signal_id,
-        "created_at": s.created_at,
-        "symbol": s.symbol,
-        "side": s.side.value,
-        "timeframe": s.timeframe.value,
-        "entry": s.entry,
-        "tp1": s.tp1,
-        "tp2": s.tp2,
-        "sl": s.stop,
-        "targets": json.dumps(list(s.targets)),
-        "confidence": s.confidence,
-        "reasons": json.dumps(list(s.reasons), ensure_ascii=False),
-        "tags": json.dumps(list(s.tags)),
-        "strategy": s.strategy,
-        "source": s.source,
-        "exchange": s.exchange,
-        "market": s.market,
-        "user_id": s.user_id,
-        "status": record.status.value,
-        "result": c.result.value if c else None,
-        "exit_reason": c.exit_reason.value if c else None,
-        "pnl_pct": c.pnl_pct if c else None,
+    """`record.fields()`, lists as JSON text, with the outcome's columns."""
+    o, fields = record.outcome, record.fields()
+    return fields | {
+        "targets": json.dumps(fields["targets"]),
+        "reasons": json.dumps(fields["reasons"], ensure_ascii=False),
+        "tags": json.dumps(fields["tags"]),
         "r_multiple": o.r_multiple if o else None,
         "mfe_pct": o.mfe_pct if o else None,
         "mae_pct": o.mae_pct if o else None,
         "ambiguous": o.is_ambiguous if o else None,
         "rule": o.rule if o else None,
         "tp1_hit_at": o.target_hits[0] if o and o.legs else None,
-        "closed_at": c.closed_at if c else None,
     }
 
 
