@@ -25,7 +25,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -68,6 +67,7 @@ from sigtrack.core.batch_signals import OutcomeBatch, SignalBatch
 from sigtrack.core.candles import Candles
 from sigtrack.core.policy import ResolutionPolicy
 from sigtrack.core.resolution import CandleIndex, settle_many
+from store import base_machine_info, source_version
 
 BENCH_DIR = Path(__file__).resolve().parent
 REAL_DIR = BENCH_DIR.parent.parent / "shared" / "data" / "candles"
@@ -814,44 +814,14 @@ def print_agreement(results: dict[str, Any]) -> None:
 
 
 def machine_info() -> dict[str, Any]:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if "model name" in line),
-        platform.processor(),
-    )
-    mem_kb = next(
-        (int(line.split()[1]) for line in _lines("/proc/meminfo") if "MemTotal" in line), 0
-    )
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gb": round(mem_kb / 1024**2, 1),
-        "os": platform.platform(),
-        "python": platform.python_version(),
+    return base_machine_info() | {
         "numpy": np.__version__,
         "backtesting": version("backtesting"),
         "vectorbt": version("vectorbt"),
         "numba": version("numba"),
         "pandas": version("pandas"),
         "threads": ONE_THREAD,
-        "load_average_start": os.getloadavg(),
-        "source_start": source_version(),
     }
-
-
-def source_version() -> str:
-    """The commit measured, and whether src/ differed from it (read-only git calls)."""
-    env = os.environ | {"GIT_OPTIONAL_LOCKS": "0"}
-
-    def git(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["git", *args], cwd=BENCH_DIR, env=env, capture_output=True, text=True, check=False
-        )
-
-    head = git("rev-parse", "--short", "HEAD")
-    if head.returncode != 0:
-        return "unknown (not a git checkout)"
-    dirty = git("diff", "--quiet", "HEAD", "--", "src").returncode != 0
-    return head.stdout.strip() + (" + uncommitted changes in src/" if dirty else "")
 
 
 def snapshot_src(commit: str, folder: Path) -> tuple[str, str]:
@@ -869,13 +839,6 @@ def snapshot_src(commit: str, folder: Path) -> tuple[str, str]:
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
     console.print(f"measuring src/ of commit {rev} (snapshot in {target})", highlight=False)
     return str(target / "src"), rev
-
-
-def _lines(path: str) -> list[str]:
-    try:
-        return Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

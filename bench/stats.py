@@ -24,7 +24,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -39,16 +38,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, create_engine, event, func, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, event, func, select, text
 
 import sigtrack.services.reports as reports_module
 from sigtrack import Tracker
 from sigtrack.adapters.market.files import FileCandleSource
 from sigtrack.adapters.storage import create_store_engine, rollups
 from sigtrack.adapters.storage.tables import signals as signals_table
-from sigtrack.config import Settings, mask_url
+from sigtrack.config import Settings
 from sigtrack.core.batch_signals import SignalBatch
 from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.candles import Candles
@@ -59,7 +56,15 @@ from sigtrack.core.report import parse_week
 from sigtrack.core.resolution import CandleIndex, settle_many
 from sigtrack.core.signals import derive_tags
 from sigtrack.core.stats import cohort_start
-from store import check_winrate, machine_info, source_version
+from store import (
+    check_winrate,
+    copy_postgres,
+    fresh_postgres_database,
+    insert_sqlite,
+    machine_info,
+    postgres_after_fill,
+    source_version,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -478,21 +483,6 @@ def activity_rows(
 # --- the fill -------------------------------------------------------------------------------
 
 
-def _insert_sqlite(conn: Any, table: str, columns: Sequence[str], rows: list[Any]) -> None:
-    marks = ", ".join("?" for _ in columns)
-    conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
-
-
-def _copy_postgres(conn: Any, table: str, columns: Sequence[str], rows: list[Any]) -> None:
-    raw = conn.connection.driver_connection
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-
-
 @dataclass(slots=True)
 class Filled:
     seconds: float = 0.0
@@ -508,7 +498,7 @@ def fill_store(url: str, p: Params, now: datetime, seed: int, cache: Path) -> Fi
     texts, the costly part to make, are kept in `cache` for the next backend."""
     engine = create_store_engine(url)
     postgres = engine.dialect.name == "postgresql"
-    write = _copy_postgres if postgres else _insert_sqlite
+    write = copy_postgres if postgres else insert_sqlite
     now_s = int(now.timestamp())
     filled = Filled()
     start = time.perf_counter()
@@ -535,7 +525,7 @@ def fill_store(url: str, p: Params, now: datetime, seed: int, cache: Path) -> Fi
                 write(conn, "activity", ACTIVITY_COLUMNS, day)
                 filled.commands += len(day)
         if postgres:
-            _postgres_after_fill(engine)
+            postgres_after_fill(engine, ("signals", "activity"))
         filled.seconds = time.perf_counter() - start
         filled.size_mb = database_size_mb(engine)
     finally:
@@ -545,17 +535,6 @@ def fill_store(url: str, p: Params, now: datetime, seed: int, cache: Path) -> Fi
         f"commands in {filled.seconds:.0f} s; {filled.size_mb:,.0f} MB"
     )
     return filled
-
-
-def _postgres_after_fill(engine: Engine) -> None:
-    """Advance the id sequence past the explicit ids; VACUUM ANALYZE as autovacuum would."""
-    with engine.begin() as conn:
-        conn.execute(
-            text("SELECT setval(pg_get_serial_sequence('signals', 'id'), max(id)) FROM signals")
-        )
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("signals", "activity"):
-            conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
 
 
 def database_size_mb(engine: Engine) -> float:
@@ -1259,7 +1238,7 @@ def bench_tracker_whatif(
             first = 1
             for symbol, s in signals.items():
                 with engine.begin() as conn:
-                    _insert_sqlite(
+                    insert_sqlite(
                         conn,
                         "signals",
                         WHATIF_COLUMNS,
@@ -1304,32 +1283,6 @@ def bench_tracker_whatif(
 
 class Skipped(Exception):
     pass
-
-
-@contextmanager
-def fresh_postgres_database(admin_url: str, keep: bool) -> Iterator[str]:
-    """A new database `sigtrack_bench_stats_<random>` for the run, dropped afterwards."""
-    admin = create_engine(
-        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
-    )
-    name = f"sigtrack_bench_stats_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except SQLAlchemyError as exc:
-        admin.dispose()
-        raise Skipped(
-            f"PostgreSQL unreachable at {mask_url(admin_url)}: {exc.orig or exc}"
-        ) from None
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        if keep:
-            console.print(f"  kept the PostgreSQL database {name}")
-        else:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @contextmanager
@@ -1445,7 +1398,9 @@ def run_backend(
         with sqlite_file(args.keep) as url:
             return bench_backend(backend, url, p, now, args.seed, cache)
     try:
-        with fresh_postgres_database(args.pg_url, args.keep) as url:
+        with fresh_postgres_database(
+            args.pg_url, prefix="sigtrack_bench_stats", keep=args.keep
+        ) as url:
             return bench_backend(backend, url, p, now, args.seed, cache)
     except Skipped as exc:
         return BackendRun(skipped=str(exc))

@@ -397,12 +397,12 @@ def make_chunk(
     return chunk
 
 
-def _insert_sqlite(conn: Any, table: str, columns: Sequence[str], rows: list[Any]) -> None:
+def insert_sqlite(conn: Any, table: str, columns: Sequence[str], rows: list[Any]) -> None:
     marks = ", ".join("?" for _ in columns)
     conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
-def _copy_postgres(conn: Any, table: str, columns: Sequence[str], rows: list[Any]) -> None:
+def copy_postgres(conn: Any, table: str, columns: Sequence[str], rows: list[Any]) -> None:
     raw = conn.connection.driver_connection
     with (
         raw.cursor() as cursor,
@@ -430,7 +430,7 @@ def fill_store(url: str, rows: int, now: datetime, rng: np.random.Generator) -> 
     executemany / PostgreSQL COPY, values formatted as sigtrack's column types store them."""
     engine = create_store_engine(url)
     postgres = engine.dialect.name == "postgresql"
-    write = _copy_postgres if postgres else _insert_sqlite
+    write = copy_postgres if postgres else insert_sqlite
     users = 6_000_000_000 + rng.choice(900_000_000, size=500, replace=False)
     filled = Filled(0.0, [], [], 0)
     start = time.perf_counter()
@@ -451,7 +451,7 @@ def fill_store(url: str, rows: int, now: datetime, rng: np.random.Generator) -> 
         with engine.begin() as conn:  # below the API: mark the days, as sigtrack's writes do
             rollups.mark_all_days(conn)
         if postgres:
-            _postgres_after_fill(engine)
+            postgres_after_fill(engine)
     finally:
         engine.dispose()
     filled.seconds = time.perf_counter() - start
@@ -459,14 +459,16 @@ def fill_store(url: str, rows: int, now: datetime, rng: np.random.Generator) -> 
     return filled
 
 
-def _postgres_after_fill(engine: Engine) -> None:
+def postgres_after_fill(
+    engine: Engine, tables: Sequence[str] = ("signals", "signal_events", "deliveries")
+) -> None:
     """Advance the id sequence past the explicit ids; VACUUM ANALYZE as autovacuum would."""
     with engine.begin() as conn:
         conn.execute(
             text("SELECT setval(pg_get_serial_sequence('signals', 'id'), max(id)) FROM signals")
         )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("signals", "signal_events", "deliveries"):
+        for table in tables:
             conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
 
 
@@ -703,12 +705,14 @@ class Skipped(Exception):
 
 
 @contextmanager
-def fresh_postgres_database(admin_url: str) -> Iterator[str]:
-    """A new database `sigtrack_bench_<random>` for the run, dropped afterwards."""
+def fresh_postgres_database(
+    admin_url: str, *, prefix: str = "sigtrack_bench", keep: bool = False
+) -> Iterator[str]:
+    """A new database `<prefix>_<random>` for the run, dropped afterwards unless `keep`."""
     admin = create_engine(
         admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
     )
-    name = f"sigtrack_bench_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
@@ -720,8 +724,11 @@ def fresh_postgres_database(admin_url: str) -> Iterator[str]:
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep:
+            console.print(f"  kept the PostgreSQL database {name}")
+        else:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 
@@ -857,13 +864,18 @@ def legacy_winrate(runs: int, info: dict[str, Any]) -> dict[str, float]:
 # --- report ------------------------------------------------------------------------------
 
 
-def machine_info(pg_url: str) -> dict[str, Any]:
+def base_machine_info() -> dict[str, Any]:
+    """The machine, the Python and the commit measured: what every benchmark records."""
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if "model name" in line),
+        (
+            line.split(":", 1)[1].strip()
+            for line in read_lines("/proc/cpuinfo")
+            if "model name" in line
+        ),
         platform.processor(),
     )
     mem_kb = next(
-        (int(line.split()[1]) for line in _lines("/proc/meminfo") if "MemTotal" in line), 0
+        (int(line.split()[1]) for line in read_lines("/proc/meminfo") if "MemTotal" in line), 0
     )
     return {
         "cpu": cpu,
@@ -871,12 +883,17 @@ def machine_info(pg_url: str) -> dict[str, Any]:
         "memory_gb": round(mem_kb / 1024**2, 1),
         "os": platform.platform(),
         "python": platform.python_version(),
+        "load_average_start": os.getloadavg(),
+        "source_start": source_version(),
+    }
+
+
+def machine_info(pg_url: str) -> dict[str, Any]:
+    return base_machine_info() | {
         "sqlite": sqlite3.sqlite_version,
         "sqlalchemy": version("sqlalchemy"),
         "psycopg": version("psycopg"),
         "postgresql": postgres_version(pg_url),
-        "load_average_start": os.getloadavg(),
-        "source_start": source_version(),
     }
 
 
@@ -896,7 +913,7 @@ def source_version() -> str:
     return head.stdout.strip() + (" + uncommitted changes in src/" if dirty else "")
 
 
-def _lines(path: str) -> list[str]:
+def read_lines(path: str) -> list[str]:
     try:
         return Path(path).read_text(encoding="utf-8").splitlines()
     except OSError:
