@@ -19,7 +19,12 @@ from sigtrack.adapters.storage import rollups
 from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, closed_row
 from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.engine import IMMEDIATE
-from sigtrack.adapters.storage.filtering import load_frame, load_groups, load_outcomes
+from sigtrack.adapters.storage.filtering import (
+    load_frame,
+    load_groups,
+    load_outcomes,
+    matching_signals,
+)
 from sigtrack.adapters.storage.grouping import TOTAL, window_counts
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import load_records, record_from_row
@@ -143,6 +148,13 @@ class SqlSignalStore:
             query = query.where(signals.c.created_at <= until)
         if limit is not None:
             query = query.limit(limit)
+        with self._reading() as conn:
+            result = conn.execution_options(yield_per=BATCH).execute(query).mappings()
+            for batch in result.partitions():
+                yield from load_records(conn, batch)
+
+    def list_matching(self, chosen: SignalFilter) -> Iterator[SignalRecord]:
+        query = matching_signals(chosen, self._engine.dialect.name)
         with self._reading() as conn:
             result = conn.execution_options(yield_per=BATCH).execute(query).mappings()
             for batch in result.partitions():
@@ -277,16 +289,18 @@ class SqlSignalStore:
         ]  # fmt: skip
 
         def work(conn: Connection) -> int:
-            before = conn.execute(select(func.count()).select_from(activity)).scalar_one()
-            statement: Any = insert(activity)
-            if dedupe:
-                dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-                statement = dialect.insert(activity).on_conflict_do_nothing(
-                    index_elements=["dedupe_key"]
-                )
-            conn.execute(statement, rows)
-            after = conn.execute(select(func.count()).select_from(activity)).scalar_one()
-            return int(after - before)
+            # What was inserted comes from the statement itself: a count of the table would
+            # cost O(rows) per logged command and see other sessions' rows on PostgreSQL.
+            if not dedupe:
+                self._raw.executemany(conn, "activity_insert", _activity_insert, rows)
+                return len(rows)
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            statement = (
+                dialect.insert(activity)
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(activity.c.id)
+            )
+            return len(conn.execute(statement, rows).all())
 
         return self._write(work)
 
@@ -345,6 +359,10 @@ def _receivers_of() -> Executable:
         .where(deliveries.c.signal_pk == bindparam("pk"))
         .order_by(deliveries.c.position)
     )
+
+
+def _activity_insert() -> Executable:
+    return insert(activity)
 
 
 def _activity_key(a: Activity) -> str:
