@@ -10,7 +10,8 @@ from factories import bot_signal
 from sigtrack import Tracker
 from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.errors import InvalidInput
-from sigtrack.core.filters import SignalFilter
+from sigtrack.core.filters import SignalFilter, parse_filter
+from sigtrack.core.signals import Result
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 
@@ -109,3 +110,25 @@ def test_the_strategies_of_a_window_come_most_recently_used_first(seeded: Tracke
     assert names == ["v2", "v1"]
     [(name, last, n)] = store.strategies_between(NOW - timedelta(days=11), NOW - timedelta(days=5))
     assert (name, last, n) == ("v1", NOW - timedelta(days=10), 2)
+
+
+@pytest.mark.parametrize(
+    "chosen",
+    ["", "strategy=v1", "tag=demand_zone", "tag=pump", "side=sell", "min_confidence=85",
+     "since=2026-11-20", "until=2026-11-20,strategy=v1", "source=nowhere"],
+)  # fmt: skip
+def test_the_records_listed_by_a_filter_are_the_ones_its_numbers_count_oldest_first(
+    seeded: Tracker, chosen: str
+) -> None:
+    store = seeded._app.store
+    wanted = parse_filter(chosen, UTC)
+    records = list(store.list_matching(wanted))
+    results = [r.result for r in records]
+    summary = seeded.performance(wanted)
+    assert (results.count(Result.WIN), results.count(Result.LOSS)) == (
+        summary.wins,
+        summary.losses,
+    )
+    created = [r.signal.created_at for r in records]
+    assert created == sorted(created)
+    assert len(records) == summary.total

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
 from sigtrack.core.breakdowns import BreakdownKey
@@ -82,6 +83,11 @@ class SignalStore(Protocol):
         oldest_first: bool = False,
     ) -> Iterator[SignalRecord]:
         """Matching signals, newest first unless `oldest_first`, streamed in batches."""
+        ...
+
+    def list_matching(self, chosen: SignalFilter) -> Iterator[SignalRecord]:
+        """The signals matching `chosen` (applied by the store, as for `load_outcomes`),
+        oldest first, streamed in batches."""
         ...
 
     def close(
@@ -168,4 +174,21 @@ class CandleSource(Protocol):
         out and shows as a gap. Raises UnknownSymbol for a symbol the source does not
         list, MarketDataError when the data cannot be read.
         """
+        ...
+
+
+class CandleSources(Protocol):
+    """Opens the candles a use case reads: files when given (a folder of SYMBOL.csv /
+    .parquet, or one file named by `symbol`), else the configured exchange."""
+
+    def __call__(self, *, candles: Path | None = None, symbol: str | None = None) -> CandleSource:
+        """Raises InvalidInput naming `candles` when the files are not there."""
+        ...
+
+
+class SignalTableWriter(Protocol):
+    """Writes signals as one table file (one row per signal) in a format it knows."""
+
+    def __call__(self, records: Iterable[SignalRecord], path: Path, fmt: str) -> int:
+        """Returns the rows written; raises InvalidInput for a bad format or path."""
         ...

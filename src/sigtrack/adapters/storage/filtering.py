@@ -24,6 +24,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Select
 
 from sigtrack.adapters.storage.tables import signals
 from sigtrack.core.breakdowns import BreakdownKey
@@ -57,6 +58,13 @@ def conditions(chosen: SignalFilter, dialect: str) -> list[ColumnElement[bool]]:
         each = _each_tag(dialect)
         where.append(exists(select(literal(1)).select_from(each).where(each.c.value == chosen.tag)))
     return where
+
+
+def matching_signals(chosen: SignalFilter, dialect: str) -> Select[Any]:
+    """The rows of the signals matching `chosen`, oldest first (the filter's one definition,
+    also under the statistics below)."""
+    c = signals.c
+    return select(signals).where(*conditions(chosen, dialect)).order_by(c.created_at, c.id)
 
 
 def load_outcomes(conn: Connection, chosen: SignalFilter) -> OutcomeColumns:
