@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats as scipy_stats
 
 from counting import advice_counts, assert_same_advice
 from sigtrack.core.advice import (
-    SEED,
+    ADVISED,
     Advice,
     AdviceKind,
     Metric,
     advise,
     advise_counts,
+    frame_counts,
     mean_interval,
-    sampled_groups,
 )
 from sigtrack.core.breakdowns import BreakdownKey
+from sigtrack.core.errors import InvalidInput
 from sigtrack.core.performance import RESULT_CODES, SignalFrame, columns_from_rows
+from sigtrack.core.stats import ResultCounts
 from sigtrack.core.texts import Lang, render_advice_item
 
 
@@ -71,7 +73,7 @@ def test_a_coin_losing_for_sure_is_a_candidate_to_exclude_and_a_noisy_one_is_not
     rows = [signal(i % 10 == 0, symbol="DOGEUSDT") for i in range(60)]  # 10 % wins
     rows += [signal(i % 5 != 0, symbol="BTCUSDT") for i in range(60)]  # 80 % wins
     rows += [signal(i % 2 == 0, symbol="ETHUSDT") for i in range(40)]  # a coin flip
-    rows += [signal(False, symbol="PEPEUSDT")] * 5  # bad but only five
+    rows += [signal(False, symbol="PEPEUSDT")] * 4  # bad but only four: fewer than a group needs
     result = advise(frame(rows), min_n=30)
     excluded = [i.subject for i in result.items if i.kind is AdviceKind.EXCLUDE]
     assert excluded == ["symbol=DOGEUSDT"]  # not ETH (noise), not PEPE (too few), not 15m
@@ -88,18 +90,72 @@ def test_a_losing_tag_is_flagged_and_pnl_is_used_when_few_signals_have_r() -> No
     assert [i.subject for i in result.items] == ["tag=pump"]
 
 
-def test_the_mean_interval_is_seeded_and_normal_for_large_samples() -> None:
-    values = np.array([1.0, -1.0] * 150)
-    low, high = mean_interval(values, np.random.default_rng(1))
-    half = 1.959963984540054 * np.std(values, ddof=1) / np.sqrt(300)
-    assert (low, high) == pytest.approx((-half, half))
-    small = np.array([1.0, -1.0, 2.0, 0.5])
-    assert mean_interval(small, np.random.default_rng(3)) == mean_interval(
-        small, np.random.default_rng(3)
-    )
+def test_the_mean_interval_is_the_normal_one_from_n_sum_and_squares() -> None:
+    values = np.array([1.0, -1.0, 2.0, 0.5, -0.25, 3.0])
+    n, total, squares = len(values), float(values.sum()), float(values @ values)
+    scale = np.std(values, ddof=1) / np.sqrt(n)
+    want = scipy_stats.norm.interval(0.95, loc=values.mean(), scale=scale)
+    assert mean_interval(n, total, squares) == pytest.approx(want, rel=1e-12)
+    wide = scipy_stats.norm.interval(0.95, loc=values.mean(), scale=10 / np.sqrt(n))
+    assert mean_interval(n, total, squares, floor=10.0) == pytest.approx(wide, rel=1e-12)
 
 
-# --- the same advice from the store's counts ------------------------------------------
+def record(**coins: tuple[int, int]) -> list[dict[str, object]]:
+    """Signals of ±2 % PnL and ±1 R per coin: (wins, losses)."""
+    return [signal(i < wins, symbol=coin) for coin, (wins, losses) in coins.items()
+            for i in range(wins + losses)]  # fmt: skip
+
+
+def excluded(result: Advice) -> list[str]:
+    return [item.subject for item in result.items if item.kind is AdviceKind.EXCLUDE]
+
+
+def test_a_coin_at_2_wins_and_18_losses_is_credibly_bad_though_under_the_record_minimum() -> None:
+    result = advise(frame(record(BTCUSDT=(40, 25), ETHUSDT=(30, 30), DOGEUSDT=(2, 18))))
+    assert result.min_n == 30 and result.group_min_n == 5
+    assert excluded(result) == ["symbol=DOGEUSDT"]
+    [item] = [i for i in result.items if i.subject == "symbol=DOGEUSDT"]
+    # DOGE's own spread (0.62 R) is below the record's, which it borrows: a 95 % normal
+    # interval around −0.8 R with the record's standard deviation over √20
+    everything = np.array([1.0] * 72 + [-1.0] * 73)
+    scale = np.std(everything, ddof=1) / np.sqrt(20)
+    want = scipy_stats.norm.interval(0.95, loc=-0.8, scale=scale)
+    assert item.evidence["n"] == 20 and item.evidence["expectancy"] == pytest.approx(-0.8)
+    assert (item.evidence["interval_low"], item.evidence["interval_high"]) == pytest.approx(want)
+
+
+def test_a_coin_at_0_wins_and_2_losses_is_never_called_bad_even_with_no_group_minimum() -> None:
+    rows = record(BTCUSDT=(40, 25), ETHUSDT=(30, 30), DOGEUSDT=(0, 2))
+    assert excluded(advise(frame(rows))) == []
+    # the interval itself decides: two losses borrow the record's spread, −1 ± 1.4 R
+    assert excluded(advise(frame(rows), group_min_n=1)) == []
+
+
+def test_a_group_is_judged_from_its_own_minimum_and_not_below_it() -> None:
+    at_minimum = advise(frame(record(BTCUSDT=(40, 25), ETHUSDT=(30, 30), DOGEUSDT=(0, 5))))
+    assert excluded(at_minimum) == ["symbol=DOGEUSDT"]  # −1 ± 0.88 R: below zero
+    rows = record(BTCUSDT=(40, 25), ETHUSDT=(30, 30), DOGEUSDT=(0, 4))
+    assert excluded(advise(frame(rows))) == []  # four are too few to judge …
+    assert excluded(advise(frame(rows), group_min_n=4)) == ["symbol=DOGEUSDT"]  # −1 ± 0.98 R
+
+
+@pytest.mark.parametrize("field", ["min_n", "group_min_n"])
+@pytest.mark.parametrize("value", [0, -1, True, 2.5])
+def test_a_minimum_must_be_a_whole_number_of_at_least_one(field: str, value: object) -> None:
+    with pytest.raises(InvalidInput, match=field):
+        advise(frame(record(BTCUSDT=(40, 25))), **{field: value})  # type: ignore[arg-type]
+
+
+def test_a_large_group_is_judged_by_its_own_spread() -> None:
+    rows = record(BTCUSDT=(300, 100), ETHUSDT=(100, 100))
+    rows += [{**signal(False, symbol="DOGEUSDT"), "r_multiple": -0.1} for _ in range(250)]
+    [item] = [i for i in advise(frame(rows)).items if i.kind is AdviceKind.EXCLUDE]
+    assert item.subject == "symbol=DOGEUSDT"  # 250 × −0.1 R: no spread of its own
+    low, high = item.evidence["interval_low"], item.evidence["interval_high"]
+    assert (low, high) == pytest.approx((-0.1, -0.1))
+
+
+# --- the sums per group of a frame ------------------------------------------------------
 
 SYMBOLS = ("BTCUSDT", "DOGEUSDT", "ETHUSDT", "PEPEUSDT")
 EDGE = {"BTCUSDT": 0.2, "DOGEUSDT": -0.6, "ETHUSDT": 0.0, "PEPEUSDT": -0.9}  # mean R
@@ -137,65 +193,34 @@ def random_frame(seed: int, n: int, by_hand: float) -> SignalFrame:
     )
 
 
-def from_counts(frame: SignalFrame, min_n: int, seed: int = SEED) -> Advice:
-    counts = advice_counts(frame)
-    sampled = sampled_groups(counts, min_n)
-    wanted = np.zeros(len(frame), dtype=bool)
-    for key, name in sampled:
-        column = frame.tags if key is BreakdownKey.TAG else getattr(frame, key.value)
-        wanted |= np.array([name in t for t in column] if key is BreakdownKey.TAG
-                           else column == name, dtype=bool)  # fmt: skip
-    samples = take(frame, wanted) if sampled else None
-    return advise_counts(counts, samples, min_n=min_n, seed=seed)
+def assert_same_counts(got: ResultCounts, want: ResultCounts) -> None:
+    assert (got.open, dict(got.by_result)) == (want.open, dict(want.by_result))
+    assert (got.pnl_count, got.r_count) == (want.pnl_count, want.r_count)
+    for name in ("pnl_sum_pct", "pnl_sq", "r_sum", "r_sq"):
+        assert getattr(got, name) == pytest.approx(getattr(want, name), rel=1e-12, abs=1e-12)
 
 
-def take(frame: SignalFrame, rows: npt.NDArray[np.bool_]) -> SignalFrame:
-    """The chosen rows in the frame's order (as the store reads a few groups)."""
-    return SignalFrame(
-        outcomes=frame.outcomes.take(rows),
-        symbol=frame.symbol[rows],
-        timeframe=frame.timeframe[rows],
-        side=frame.side[rows],
-        strategy=frame.strategy[rows],
-        confidence=frame.confidence[rows],
-        tags=tuple(t for t, keep in zip(frame.tags, rows, strict=True) if keep),
-        entry=frame.entry[rows],
-        stop=frame.stop[rows],
-    )
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    n=st.integers(0, 900),
-    by_hand=st.sampled_from([0.0, 0.05, 0.55, 1.0]),
-    min_n=st.sampled_from([1, 5, 30, 120]),
-)
-def test_advice_from_counts_is_the_advice_from_rows(
-    seed: int, n: int, by_hand: float, min_n: int
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 600), by_hand=st.sampled_from([0, 0.5]))
+def test_a_frame_is_summed_per_group_as_the_store_sums_it(
+    seed: int, n: int, by_hand: float
 ) -> None:
     frame = random_frame(seed, n, by_hand)
-    assert_same_advice(from_counts(frame, min_n), advise(frame, min_n=min_n))
+    got, want = frame_counts(frame), advice_counts(frame)  # one sort vs a mask per group
+    for key in (*ADVISED, BreakdownKey.CONFIDENCE):
+        assert set(got.of(key)) == set(want.of(key)), key
+        for name, counts in want.of(key).items():
+            assert_same_counts(got.of(key)[name], counts)
 
 
-def test_the_fixed_cases_give_the_same_advice_from_counts() -> None:
+def test_the_advice_of_rows_is_the_advice_of_their_sums() -> None:
     for seed, n, by_hand, min_n in [(1, 700, 0.05, 30), (2, 900, 0.55, 30), (3, 260, 0.0, 5)]:
         frame = random_frame(seed, n, by_hand)
         want = advise(frame, min_n=min_n)
-        assert_same_advice(from_counts(frame, min_n), want)
+        assert_same_advice(advise_counts(advice_counts(frame), min_n=min_n), want)
     kinds = {item.kind for item in want.items}
-    assert AdviceKind.EXCLUDE in kinds  # the losing coins, bootstrapped or normal
+    assert AdviceKind.EXCLUDE in kinds  # the losing coins
     assert "tag=(none)" not in {item.subject for item in want.items}
-
-
-def test_advice_from_counts_needs_the_rows_of_the_bootstrapped_groups() -> None:
-    frame = random_frame(4, 300, 0.0)
-    counts = advice_counts(frame)
-    assert sampled_groups(counts, 30)  # PEPE and others: 30 ≤ n < 200
-    with pytest.raises(ValueError, match="give its signals"):
-        advise_counts(counts, None, min_n=30)
-    everything = advise_counts(counts, frame, min_n=30)  # more rows than needed: the same
-    assert_same_advice(everything, advise(frame, min_n=30))
 
 
 def test_the_sweep_rates_every_decided_signal_and_counts_the_expectancy_over_values() -> None:

@@ -18,7 +18,7 @@ from sigtrack.core.breakdowns import (
 )
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.signals import Result
-from sigtrack.core.stats import ResultCounts, wilson_interval
+from sigtrack.core.stats import ResultCounts, summarize_counts, wilson_interval
 
 
 def counts(
@@ -99,3 +99,10 @@ def test_unknown_keys_and_bad_minimums_are_named() -> None:
     with pytest.raises(InvalidInput) as caught:
         breakdown({}, BreakdownKey.SIDE, min_n=0)
     assert caught.value.field == "min_n"
+
+
+def test_a_row_is_the_count_summary_of_its_group_with_its_key() -> None:
+    group = counts(6, 2, pnl=3.0, r=1.5, r_n=4)
+    [row] = breakdown({"BTCUSDT": group}, BreakdownKey.SYMBOL, min_n=10).rows
+    assert {**summarize_counts(group).fields()} == row.fields()
+    assert (row.key, row.n, row.is_too_few) == ("BTCUSDT", 8, True)

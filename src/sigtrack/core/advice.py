@@ -6,11 +6,11 @@
 - coins, timeframes and tags whose expectancy is credibly negative (the whole 95 %
   interval below zero): candidates to exclude.
 Expectancy is the mean R when enough signals were settled from candles, else the mean
-PnL %; the item says which. Nothing is advised on fewer than `min_n` signals.
+PnL %; the item says which. Nothing is advised on fewer than `min_n` signals in all, and
+no group is judged on fewer than `group_min_n`.
 
-`advise` reads the signals' rows; `advise_counts` gives the same advice from the store's
-sums per symbol, timeframe, tag and confidence band (a long window), reading rows only
-for the groups whose interval is bootstrapped (`sampled_groups`).
+Everything is computed from sufficient statistics per group (`AdviceCounts`: the
+store's sums of a window, or `frame_counts` of rows), in one path (`advise_counts`).
 """
 
 from __future__ import annotations
@@ -23,20 +23,23 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
-from sigtrack.core.breakdowns import NONE, BreakdownKey
-from sigtrack.core.performance import RESULT_CODES, SignalFrame
+from sigtrack.core.breakdowns import CONFIDENCE_BAND, NONE, BreakdownKey, confidence_band
+from sigtrack.core.errors import InvalidInput
+from sigtrack.core.performance import OutcomeColumns, SignalFrame, result_counts
 from sigtrack.core.signals import Result
-from sigtrack.core.stats import ResultCounts
+from sigtrack.core.stats import ResultCounts, spread_of
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 
-DEFAULT_MIN_N = 30
+DEFAULT_MIN_N = 30  # signals with a value of the metric, in all, before anything is advised
+# A group is judged from this many values (the breakdowns' minimum). Its interval then
+# decides, with a spread never below the record's until the group has NORMAL_FROM values:
+# five identical losses have no spread of their own, but are as uncertain as any five.
+GROUP_MIN_N = 5
 THRESHOLD_STEP = 5
-BOOTSTRAP_DRAWS = 2_000
-NORMAL_FROM = 200  # from this many values the mean's interval uses the normal approximation
+NORMAL_FROM = 200  # from this many values a group's interval uses its own spread alone
 Z_95 = 1.959963984540054
-SEED = 20261124
 
 Evidence = Mapping[str, float | int | str | None]
 
@@ -76,82 +79,27 @@ class Advice:
     metric: Metric
     n: int  # closed signals with a value of the metric
     min_n: int
+    group_min_n: int
     sweep: tuple[ThresholdRow, ...]
     items: tuple[AdviceItem, ...]
 
 
-def advise(frame: SignalFrame, *, min_n: int = DEFAULT_MIN_N, seed: int = SEED) -> Advice:
-    metric, values = _metric(frame, min_n)
-    usable = ~np.isnan(values)
-    n = int(np.sum(usable))
-    if n < min_n:
-        return _not_enough(metric, n, min_n)
-    rng = np.random.default_rng(seed)
-    sweep = confidence_sweep(frame, values, min_n)
-    items = [*_threshold_item(sweep, min_n, metric)]
-    for key in ("symbol", "timeframe", "tag"):
-        items += _negative_groups(frame, values, key, min_n, metric, rng)
-    return Advice(metric=metric, n=n, min_n=min_n, sweep=sweep, items=tuple(items))
+def advise(
+    frame: SignalFrame, *, min_n: int = DEFAULT_MIN_N, group_min_n: int = GROUP_MIN_N
+) -> Advice:
+    """The advice of a frame's rows: their sums per group, then `advise_counts`."""
+    return advise_counts(frame_counts(frame), min_n=min_n, group_min_n=group_min_n)
 
 
-def confidence_sweep(frame: SignalFrame, values: F64, min_n: int) -> tuple[ThresholdRow, ...]:
-    """For every threshold t (steps of 5): the signals with confidence ≥ t.
-
-    n and the expectancy are over those with a value of the metric; the winrate, as
-    everywhere, over all their WIN and LOSS (a signal closed by hand has a PnL but no R).
-    """
-    confidence = frame.confidence
-    rated = ~np.isnan(confidence)
-    known = rated & ~np.isnan(values)
-    if not known.any():
-        return ()
-    result = frame.outcomes.result
-    won, lost = result == RESULT_CODES[Result.WIN], result == RESULT_CODES[Result.LOSS]
-    lowest = _band_low(float(np.min(confidence[known])))
-    rows = []
-    for t in range(lowest, 100, THRESHOLD_STEP):
-        chosen = known & (confidence >= t)
-        n = int(np.sum(chosen))
-        if not n:
-            break
-        above = rated & (confidence >= t)
-        wins, losses = int(np.sum(above & won)), int(np.sum(above & lost))
-        rows.append(
-            ThresholdRow(
-                threshold=t,
-                n=n,
-                wins=wins,
-                losses=losses,
-                winrate=wins / (wins + losses) if wins + losses else None,
-                expectancy=float(np.mean(values[chosen])),
-            )
-        )
-    return tuple(rows)
-
-
-def _band_low(confidence: float) -> int:
-    """The threshold of the band holding `confidence` (100 is in the top band, 95–100)."""
-    return min(int(confidence // THRESHOLD_STEP * THRESHOLD_STEP), 100 - THRESHOLD_STEP)
-
-
-def mean_interval(values: F64, rng: np.random.Generator) -> tuple[float, float]:
-    """95 % interval of the mean: bootstrap for small samples, normal beyond."""
-    if len(values) >= NORMAL_FROM:
-        half = Z_95 * float(np.std(values, ddof=1)) / np.sqrt(len(values))
-        centre = float(np.mean(values))
-        return centre - half, centre + half
-    means = values[rng.integers(0, len(values), (BOOTSTRAP_DRAWS, len(values)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(low), float(high)
-
-
-def _metric(frame: SignalFrame, min_n: int) -> tuple[Metric, F64]:
-    o = frame.outcomes
-    closed = (o.result >= 0) & (o.result != RESULT_CODES[Result.CANCELLED])
-    r = np.where(closed, o.r_multiple, np.nan)
-    pnl = np.where(closed, o.pnl_pct, np.nan)
-    metric = _choose_metric(int(np.sum(~np.isnan(r))), int(np.sum(~np.isnan(pnl))), min_n)
-    return metric, r if metric is Metric.R else pnl
+def mean_interval(
+    n: int, total: float, squares: float, *, floor: float = 0.0
+) -> tuple[float, float]:
+    """95 % normal interval of a mean from n, sum and sum of squares, its spread taken as
+    at least `floor` (a small group borrows the record's spread); needs n ≥ 1."""
+    spread = spread_of(n, total, squares) if n >= 2 else 0.0
+    half = Z_95 * max(spread, floor) / math.sqrt(n)
+    centre = total / n
+    return centre - half, centre + half
 
 
 def _choose_metric(with_r: int, with_pnl: int, min_n: int) -> Metric:
@@ -159,14 +107,15 @@ def _choose_metric(with_r: int, with_pnl: int, min_n: int) -> Metric:
     return Metric.R if with_r >= min_n and 2 * with_r >= with_pnl else Metric.PNL
 
 
-def _not_enough(metric: Metric, n: int, min_n: int) -> Advice:
+def _not_enough(metric: Metric, n: int, min_n: int, group_min_n: int) -> Advice:
     item = AdviceItem(
         kind=AdviceKind.NOT_ENOUGH,
         subject="all",
         evidence={"n": n, "needed": min_n, "metric": metric.value},
         message="advice.not_enough_data",
     )
-    return Advice(metric=metric, n=n, min_n=min_n, sweep=(), items=(item,))
+    return Advice(metric=metric, n=n, min_n=min_n, group_min_n=group_min_n, sweep=(),
+                  items=(item,))  # fmt: skip
 
 
 def _threshold_item(
@@ -198,40 +147,6 @@ def _threshold_item(
     ]
 
 
-def _negative_groups(
-    frame: SignalFrame,
-    values: F64,
-    key: str,
-    min_n: int,
-    metric: Metric,
-    rng: np.random.Generator,
-) -> list[AdviceItem]:
-    usable = ~np.isnan(values)
-    if key == "tag":
-        pairs = [
-            (tag, i)
-            for i, tags in enumerate(frame.tags)
-            if usable[i]
-            for tag in dict.fromkeys(tags)
-        ]
-        groups: dict[str, list[int]] = {}
-        for tag, i in pairs:
-            groups.setdefault(tag, []).append(i)
-        members = {k: np.array(v) for k, v in groups.items()}
-    else:
-        column = getattr(frame, key)
-        members = {str(k): np.flatnonzero(usable & (column == k)) for k in np.unique(column)}
-    items = []
-    for name, rows in sorted(members.items()):
-        if len(rows) < min_n:
-            continue
-        chosen = values[rows]
-        low, high = mean_interval(chosen, rng)
-        if high < 0:
-            items.append(_exclude(key, name, metric, len(rows), float(np.mean(chosen)), low, high))
-    return items
-
-
 def _exclude(
     key: str, name: str, metric: Metric, n: int, expectancy: float, low: float, high: float
 ) -> AdviceItem:
@@ -249,7 +164,7 @@ def _exclude(
     )
 
 
-# --- the same advice from the store's counts ------------------------------------------
+# --- the groups -----------------------------------------------------------------------
 
 ADVISED = (BreakdownKey.SYMBOL, BreakdownKey.TIMEFRAME, BreakdownKey.TAG)  # in `advise`'s order
 
@@ -267,69 +182,81 @@ class AdviceCounts:
         groups: Mapping[str, ResultCounts] = getattr(self, key.value)
         return groups
 
-    def metric(self, min_n: int) -> tuple[Metric, int]:
-        """The metric `advise` would choose, and how many signals have a value of it."""
-        total = sum(self.symbol.values(), ResultCounts(by_result={}))  # each signal once
-        metric = _choose_metric(total.r_count, total.pnl_count, min_n)
-        return metric, _moments(total, metric)[0]
+    def metric(self, min_n: int) -> tuple[Metric, ResultCounts]:
+        """The metric to advise on, and the sums of the whole record (each signal once)."""
+        total = sum(self.symbol.values(), ResultCounts(by_result={}))
+        return _choose_metric(total.r_count, total.pnl_count, min_n), total
 
 
-def sampled_groups(counts: AdviceCounts, min_n: int) -> tuple[tuple[BreakdownKey, str], ...]:
-    """The groups whose interval `advise` bootstraps (min_n ≤ n < NORMAL_FROM): their
-    signals must be read and given to `advise_counts`."""
-    metric, n = counts.metric(min_n)
-    if n < min_n:
-        return ()
-    return tuple(
-        (key, name)
-        for key in ADVISED
-        for name, group in sorted(counts.of(key).items())
-        if _is_group(key, name) and min_n <= _moments(group, metric)[0] < NORMAL_FROM
+def frame_counts(frame: SignalFrame) -> AdviceCounts:
+    """The sums per symbol, timeframe, tag and confidence band of a frame's rows, as the
+    store's `grouped_counts` gives them (untagged signals, and signals without a
+    confidence, under NONE)."""
+    o = frame.outcomes
+    tagged = [(tag, i) for i, tags in enumerate(frame.tags) for tag in dict.fromkeys(tags)]
+    untagged = [i for i, tags in enumerate(frame.tags) if not tags]
+    tag_rows: dict[str, list[int]] = {NONE: untagged} if untagged else {}
+    for tag, i in tagged:
+        tag_rows.setdefault(tag, []).append(i)
+    by_tag = tag_rows.items()
+    rated = ~np.isnan(frame.confidence)
+    steps = np.floor(np.nan_to_num(frame.confidence) / CONFIDENCE_BAND).astype(np.int64)
+    band = np.where(rated, steps, -1)
+    lows = np.unique(band)
+    labels = np.array([NONE if low < 0 else confidence_band(int(low) * CONFIDENCE_BAND)
+                       for low in lows])  # fmt: skip
+    return AdviceCounts(
+        symbol=_by_value(o, frame.symbol),
+        timeframe=_by_value(o, frame.timeframe),
+        tag={name: result_counts(o, np.array(rows, dtype=np.intp)) for name, rows in by_tag},
+        confidence=_by_value(o, labels[np.searchsorted(lows, band)]),
     )
 
 
+def _by_value(columns: OutcomeColumns, keys: npt.NDArray[np.str_]) -> dict[str, ResultCounts]:
+    """Sums of the rows of each distinct key (one sort, not one scan per key)."""
+    names, inverse = np.unique(keys, return_inverse=True)
+    if not len(names):
+        return {}
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.cumsum(np.bincount(inverse, minlength=len(names)))[:-1]
+    return {str(name): result_counts(columns, rows)
+            for name, rows in zip(names, np.split(order, bounds), strict=True)}  # fmt: skip
+
+
 def advise_counts(
-    counts: AdviceCounts,
-    samples: SignalFrame | None = None,
-    *,
-    min_n: int = DEFAULT_MIN_N,
-    seed: int = SEED,
+    counts: AdviceCounts, *, min_n: int = DEFAULT_MIN_N, group_min_n: int = GROUP_MIN_N
 ) -> Advice:
-    """`advise` of the same signals from their counts: the same items, evidence (to
-    rounding) and sweep. Intervals from NORMAL_FROM values are normal from n, sum and sum
-    of squares; the smaller groups' are bootstrapped, with the same seeded draws, from
-    `samples`: the signals of the `sampled_groups` (at least), in the store's order."""
-    metric, n = counts.metric(min_n)
+    """The advice from the sums per group of one window (`AdviceCounts`)."""
+    for name, value in (("min_n", min_n), ("group_min_n", group_min_n)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidInput(name, f"must be a whole number >= 1 (got {value!r})")
+    metric, record = counts.metric(min_n)
+    n, total, squares = _moments(record, metric)
     if n < min_n:
-        return _not_enough(metric, n, min_n)
-    rng = np.random.default_rng(seed)
-    sweep = _counted_sweep(counts.confidence, metric)
+        return _not_enough(metric, n, min_n, group_min_n)
+    floor = spread_of(n, total, squares) if n >= 2 else 0.0
+    sweep = confidence_sweep(counts.confidence, metric)
     items = [*_threshold_item(sweep, min_n, metric)]
-    values = None if samples is None else _metric_values(samples, metric)
     for key in ADVISED:
         for name, group in sorted(counts.of(key).items()):
-            size, total, squares = _moments(group, metric)
-            if not _is_group(key, name) or size < min_n:
+            size, group_total, group_squares = _moments(group, metric)
+            if not _is_group(key, name) or size < group_min_n:
                 continue
-            if size >= NORMAL_FROM:
-                expectancy = total / size
-                spread = math.sqrt(max(0.0, (squares - total * expectancy) / (size - 1)))
-                half = Z_95 * spread / math.sqrt(size)
-                low, high = expectancy - half, expectancy + half
-            else:
-                if samples is None or values is None:
-                    raise ValueError(f"{key.value}={name} is bootstrapped: give its signals")
-                chosen = values[_members(samples, values, key, name)]
-                size, expectancy = len(chosen), float(np.mean(chosen))
-                low, high = mean_interval(chosen, rng)
+            low, high = mean_interval(size, group_total, group_squares,
+                                      floor=0.0 if size >= NORMAL_FROM else floor)  # fmt: skip
             if high < 0:
+                expectancy = group_total / size
                 items.append(_exclude(key.value, name, metric, size, expectancy, low, high))
-    return Advice(metric=metric, n=n, min_n=min_n, sweep=sweep, items=tuple(items))
+    return Advice(metric=metric, n=n, min_n=min_n, group_min_n=group_min_n, sweep=sweep,
+                  items=tuple(items))  # fmt: skip
 
 
-def _counted_sweep(bands: Mapping[str, ResultCounts], metric: Metric) -> tuple[ThresholdRow, ...]:
-    """`confidence_sweep` from the counts per confidence band (a band's low end is a
-    threshold: confidence ≥ t is the bands from t up)."""
+def confidence_sweep(bands: Mapping[str, ResultCounts], metric: Metric) -> tuple[ThresholdRow, ...]:
+    """For every threshold t (steps of 5), the signals with confidence ≥ t, from the sums
+    per confidence band (a band's low end is a threshold: the bands from t up). n and the
+    expectancy are over those with a value of the metric; the winrate, as everywhere, over
+    all their WIN and LOSS (a signal closed by hand has a PnL but no R)."""
     by_low = sorted((_band_start(label), group) for label, group in bands.items() if label != NONE)
     valued = [low for low, group in by_low if _moments(group, metric)[0]]
     if not valued:
@@ -370,19 +297,3 @@ def _moments(counts: ResultCounts, metric: Metric) -> tuple[int, float, float]:
 def _is_group(key: BreakdownKey, name: str) -> bool:
     """Untagged signals share no tag: `advise` forms no group of them."""
     return not (key is BreakdownKey.TAG and name == NONE)
-
-
-def _metric_values(frame: SignalFrame, metric: Metric) -> F64:
-    o = frame.outcomes
-    closed = (o.result >= 0) & (o.result != RESULT_CODES[Result.CANCELLED])
-    values: F64 = np.where(closed, o.r_multiple if metric is Metric.R else o.pnl_pct, np.nan)
-    return values
-
-
-def _members(frame: SignalFrame, values: F64, key: BreakdownKey, name: str) -> npt.NDArray[np.intp]:
-    """Rows of `frame` in the group with a value, in the frame's order (as `advise` draws)."""
-    usable = ~np.isnan(values)
-    if key is BreakdownKey.TAG:
-        return np.array([i for i, tags in enumerate(frame.tags) if usable[i] and name in tags],
-                        dtype=np.intp)  # fmt: skip
-    return np.flatnonzero(usable & (getattr(frame, key.value) == name))

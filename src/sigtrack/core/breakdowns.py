@@ -14,8 +14,7 @@ from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 
 from sigtrack.core.errors import InvalidInput
-from sigtrack.core.signals import Result
-from sigtrack.core.stats import ResultCounts, wilson_interval
+from sigtrack.core.stats import CountSummary, ResultCounts, summarize_counts
 
 DEFAULT_MIN_N = 5
 CONFIDENCE_BAND = 5  # 75–79, 80–84 … 95–100
@@ -40,26 +39,16 @@ class BreakdownKey(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GroupSummary:
-    """One row of a breakdown."""
+class GroupSummary(CountSummary):
+    """One row of a breakdown: the `CountSummary` of the group's counts, and its key."""
 
     key: str
-    n: int  # closed signals (cancelled ones excepted)
-    wins: int
-    losses: int
-    expired: int
-    breakeven: int
-    open: int
-    winrate: float | None  # WIN / (WIN + LOSS)
-    interval: tuple[float, float] | None  # Wilson 95 %
-    avg_pnl_pct: float | None
-    expectancy_r: float | None  # mean R of the signals that have one (settled from candles)
-    expectancy_n: int  # how many signals the expectancy is over
     is_too_few: bool  # fewer than min_n decided signals: shown, never ranked
 
     @property
-    def decided(self) -> int:
-        return self.wins + self.losses
+    def n(self) -> int:
+        """Closed signals (cancelled ones excepted)."""
+        return self.total
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,25 +69,8 @@ def parse_breakdown_key(value: object) -> BreakdownKey:
 
 
 def summarize_group(key: str, counts: ResultCounts, *, min_n: int) -> GroupSummary:
-    get = counts.by_result.get
-    wins, losses = get(Result.WIN, 0), get(Result.LOSS, 0)
-    expired, breakeven = get(Result.EXPIRED, 0), get(Result.BREAKEVEN, 0)
-    decided = wins + losses
-    return GroupSummary(
-        key=key,
-        n=wins + losses + expired + breakeven,
-        wins=wins,
-        losses=losses,
-        expired=expired,
-        breakeven=breakeven,
-        open=counts.open,
-        winrate=wins / decided if decided else None,
-        interval=wilson_interval(wins, decided),
-        avg_pnl_pct=counts.pnl_sum_pct / counts.pnl_count if counts.pnl_count else None,
-        expectancy_r=counts.r_sum / counts.r_count if counts.r_count else None,
-        expectancy_n=counts.r_count,
-        is_too_few=decided < min_n,
-    )
+    summary = summarize_counts(counts)
+    return GroupSummary(key=key, is_too_few=summary.decided < min_n, **summary.fields())
 
 
 def breakdown(

@@ -6,8 +6,10 @@
 - a verdict: "B is better", "A is better", "no detectable difference", or "not enough
   data: about N more signals per side for 80 % power at this effect size".
 
-`compare` reads the two sides' rows; `compare_counts` gives the same numbers from the
-store's counts and sums (a long window), reading rows only for a bootstrap.
+Every number comes from the two sides' sufficient statistics (counts, sums, sums of
+squares) in one path; rows are read only for a bootstrap (a small side). `compare` takes
+two sides' rows and summarises each in full (`Performance`); `compare_counts` takes the
+store's sums of a long window (each side a `CountSummary`).
 """
 
 from __future__ import annotations
@@ -20,9 +22,14 @@ from typing import Generic, Protocol, TypeAlias, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from sigtrack.core.performance import RESULT_CODES, OutcomeColumns, Performance, summarize
-from sigtrack.core.signals import Result
-from sigtrack.core.stats import CountSummary, ResultCounts, summarize_counts
+from sigtrack.core.performance import (
+    OutcomeColumns,
+    Performance,
+    closed_mask,
+    result_counts,
+    summarize,
+)
+from sigtrack.core.stats import CountSummary, ResultCounts, spread_of, summarize_counts
 
 F64 = npt.NDArray[np.float64]
 
@@ -61,6 +68,7 @@ class Side(Protocol):
 
 
 S_co = TypeVar("S_co", bound=Side, covariant=True)
+S = TypeVar("S", bound=Side)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,7 +111,7 @@ class _Sample:
     @classmethod
     def of(cls, values: F64) -> _Sample:
         return cls(n=len(values), total=float(np.sum(values)),
-                   squares=float(np.sum(values * values)), values=values)  # fmt: skip
+                   squares=float(np.dot(values, values)), values=values)  # fmt: skip
 
     @property
     def mean(self) -> float:
@@ -111,27 +119,12 @@ class _Sample:
 
     @property
     def variance(self) -> float:  # with n − 1, as np.var(ddof=1)
-        return max(0.0, (self.squares - self.total * self.total / self.n) / (self.n - 1))
+        return spread_of(self.n, self.total, self.squares) ** 2
 
 
 def compare(a: OutcomeColumns, b: OutcomeColumns, *, seed: int = SEED) -> Comparison:
-    sa, sb = summarize(a), summarize(b)
-    rng = np.random.default_rng(seed)
-    pnl_a, pnl_b = _values(a, a.pnl_pct), _values(b, b.pnl_pct)
-    r_a, r_b = _values(a, a.r_multiple), _values(b, b.r_multiple)
-    p, diff, verdict, more = _test(sa, sb)
-    return ComparisonOf(
-        a=sa,
-        b=sb,
-        winrate_diff=diff,
-        fisher_p=p,
-        pnl_diff=_mean_diff(pnl_a, pnl_b),
-        pnl_diff_interval=bootstrap_diff_interval(pnl_a, pnl_b, rng),
-        r_diff=_mean_diff(r_a, r_b),
-        r_diff_interval=bootstrap_diff_interval(r_a, r_b, rng),
-        verdict=verdict,
-        more_per_side=more,
-    )
+    """Two sides' rows, each summarised in full (`Performance`)."""
+    return _compare(summarize(a), summarize(b), result_counts(a), result_counts(b), (a, b), seed)
 
 
 def compare_counts(
@@ -141,31 +134,50 @@ def compare_counts(
     rows: tuple[OutcomeColumns, OutcomeColumns] | None = None,
     seed: int = SEED,
 ) -> CountComparison:
-    """`compare` of the same signals from their counts and sums: the same numbers (to
-    rounding), each side summarised as far as sums go. Welch's interval comes from n, sum
-    and sum of squares; where `compare` would bootstrap (`needs_rows`), the two sides'
-    rows must be given and the same seeded draws are made."""
-    sa, sb = summarize_counts(a), summarize_counts(b)
+    """Two sides from their counts and sums, each summarised as far as sums go. Welch's
+    interval comes from n, sum and sum of squares; where a side is small enough for the
+    bootstrap (`needs_rows`), the two sides' rows must be given."""
+    if rows is None and needs_rows(a, b):
+        raise ValueError("a side is small enough for the bootstrap: give the rows")
+    return _compare(summarize_counts(a), summarize_counts(b), a, b, rows, seed)
+
+
+def _compare(
+    sa: S,
+    sb: S,
+    a: ResultCounts,
+    b: ResultCounts,
+    rows: tuple[OutcomeColumns, OutcomeColumns] | None,
+    seed: int,
+) -> ComparisonOf[S]:
+    """The one comparison: the test on the sides' summaries, the mean differences and
+    their intervals from the sums (values from `rows` only where they are bootstrapped)."""
+    rows_a, rows_b = rows if rows is not None and needs_rows(a, b) else (None, None)
+    (pnl_a, r_a), (pnl_b, r_b) = _samples(a, rows_a), _samples(b, rows_b)
     rng = np.random.default_rng(seed)
-    pnl = [_Sample(n=c.pnl_count, total=c.pnl_sum_pct, squares=c.pnl_sq) for c in (a, b)]
-    r = [_Sample(n=c.r_count, total=c.r_sum, squares=c.r_sq) for c in (a, b)]
-    if needs_rows(a, b):
-        if rows is None:
-            raise ValueError("a side is small enough for the bootstrap: give the rows")
-        pnl = [_Sample.of(_values(side, side.pnl_pct)) for side in rows]
-        r = [_Sample.of(_values(side, side.r_multiple)) for side in rows]
     p, diff, verdict, more = _test(sa, sb)
     return ComparisonOf(
         a=sa,
         b=sb,
         winrate_diff=diff,
         fisher_p=p,
-        pnl_diff=pnl[1].mean - pnl[0].mean if pnl[0].n and pnl[1].n else None,
-        pnl_diff_interval=_diff_interval(pnl[0], pnl[1], rng),
-        r_diff=r[1].mean - r[0].mean if r[0].n and r[1].n else None,
-        r_diff_interval=_diff_interval(r[0], r[1], rng),
+        pnl_diff=pnl_b.mean - pnl_a.mean if pnl_a.n and pnl_b.n else None,
+        pnl_diff_interval=_diff_interval(pnl_a, pnl_b, rng),
+        r_diff=r_b.mean - r_a.mean if r_a.n and r_b.n else None,
+        r_diff_interval=_diff_interval(r_a, r_b, rng),
         verdict=verdict,
         more_per_side=more,
+    )
+
+
+def _samples(counts: ResultCounts, rows: OutcomeColumns | None) -> tuple[_Sample, _Sample]:
+    """(PnL %, R) of one side from its sums, with their values when its rows are given."""
+    c = counts
+    pnl = None if rows is None else _values(rows, rows.pnl_pct)
+    r = None if rows is None else _values(rows, rows.r_multiple)
+    return (
+        _Sample(n=c.pnl_count, total=c.pnl_sum_pct, squares=c.pnl_sq, values=pnl),
+        _Sample(n=c.r_count, total=c.r_sum, squares=c.r_sq, values=r),
     )
 
 
@@ -212,19 +224,8 @@ def _log_choose(n: int, k: int) -> float:
 def bootstrap_diff_interval(
     a: F64, b: F64, rng: np.random.Generator, draws: int = BOOTSTRAP_DRAWS
 ) -> tuple[float, float] | None:
-    """95 % interval of mean(b) − mean(a): a seeded percentile bootstrap for small samples,
-    Welch's normal interval once both sides have WELCH_FROM values (where the two agree
-    and resampling would cost draws × n)."""
-    if len(a) < 2 or len(b) < 2:
-        return None
-    if _is_large(len(a), len(b), draws):
-        diff = float(np.mean(b) - np.mean(a))
-        half = Z_ALPHA * float(np.sqrt(np.var(a, ddof=1) / len(a) + np.var(b, ddof=1) / len(b)))
-        return diff - half, diff + half
-    means_a = a[rng.integers(0, len(a), (draws, len(a)))].mean(axis=1)
-    means_b = b[rng.integers(0, len(b), (draws, len(b)))].mean(axis=1)
-    low, high = np.percentile(means_b - means_a, [2.5, 97.5])
-    return float(low), float(high)
+    """95 % interval of mean(b) − mean(a) of two samples' values (`_diff_interval`)."""
+    return _diff_interval(_Sample.of(a), _Sample.of(b), rng, draws)
 
 
 def _is_large(n_a: int, n_b: int, draws: int) -> bool:
@@ -232,16 +233,24 @@ def _is_large(n_a: int, n_b: int, draws: int) -> bool:
     return min(n_a, n_b) >= WELCH_FROM or (n_a + n_b) * draws > MAX_RESAMPLED
 
 
-def _diff_interval(a: _Sample, b: _Sample, rng: np.random.Generator) -> tuple[float, float] | None:
-    """`bootstrap_diff_interval` of two samples, Welch's from their sums when large."""
+def _diff_interval(
+    a: _Sample, b: _Sample, rng: np.random.Generator, draws: int = BOOTSTRAP_DRAWS
+) -> tuple[float, float] | None:
+    """95 % interval of mean(b) − mean(a): Welch's normal interval from the sums once both
+    sides have WELCH_FROM values (where it agrees with the bootstrap, and resampling would
+    cost draws × n); below, a seeded percentile bootstrap of the values."""
     if a.n < 2 or b.n < 2:
         return None
-    if _is_large(a.n, b.n, BOOTSTRAP_DRAWS):
+    if _is_large(a.n, b.n, draws):
         diff = b.mean - a.mean
         half = Z_ALPHA * math.sqrt(a.variance / a.n + b.variance / b.n)
         return diff - half, diff + half
-    assert a.values is not None and b.values is not None  # read by compare_counts
-    return bootstrap_diff_interval(a.values, b.values, rng)
+    if a.values is None or b.values is None:
+        raise ValueError("a side is small enough for the bootstrap: give the rows")
+    means_a = a.values[rng.integers(0, a.n, (draws, a.n))].mean(axis=1)
+    means_b = b.values[rng.integers(0, b.n, (draws, b.n))].mean(axis=1)
+    low, high = np.percentile(means_b - means_a, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def signals_for_power(p_a: float, p_b: float) -> int | None:
@@ -270,11 +279,6 @@ def _verdict(a: Side, b: Side, p: float | None, diff: float | None) -> tuple[Ver
 
 
 def _values(columns: OutcomeColumns, values: F64) -> F64:
-    closed = (columns.result >= 0) & (columns.result != RESULT_CODES[Result.CANCELLED])
-    chosen: F64 = values[closed]
+    chosen: F64 = values[closed_mask(columns)]
     kept: F64 = chosen[~np.isnan(chosen)]
     return kept
-
-
-def _mean_diff(a: F64, b: F64) -> float | None:
-    return float(np.mean(b) - np.mean(a)) if len(a) and len(b) else None

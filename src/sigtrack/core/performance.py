@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.signals import Result
-from sigtrack.core.stats import CountSummary, ResultCounts, summarize_counts
+from sigtrack.core.stats import CountSummary, PnlSplit, ResultCounts, summarize_counts
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -82,13 +82,10 @@ class SignalFrame:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Performance(CountSummary):
-    """Counts and numbers of a set of signals (DESIGN §4): those counts give, and those
-    only rows give."""
+    """Counts and numbers of a set of signals (DESIGN §4): the `CountSummary` of its
+    sufficient statistics, extended by what only rows give."""
 
     median_pnl_pct: float | None
-    total_pnl_pct: float | None
-    profit_factor: float | None  # gross profit / gross loss; None without a loss
-    breakeven_winrate: float | None  # |avg loss| / (avg win + |avg loss|)
     max_drawdown_pct: float | None  # of the cumulative PnL, one unit per signal
     longest_losing_streak: int
     target_hit_rates: tuple[float | None, ...]  # per target, over signals settled from candles
@@ -99,28 +96,55 @@ class Performance(CountSummary):
     ambiguous: int
 
 
-def summarize(columns: OutcomeColumns) -> Performance:
+def closed_mask(columns: OutcomeColumns) -> B:
+    """Closed signals that count (cancelled ones are shown apart)."""
     result = columns.result
+    closed: B = (result >= 0) & (result != RESULT_CODES[Result.CANCELLED])
+    return closed
+
+
+def result_counts(
+    columns: OutcomeColumns, rows: B | npt.NDArray[np.intp] | None = None
+) -> ResultCounts:
+    """The sufficient statistics of the chosen rows (a mask or indices; all when None),
+    summed in numpy as the store sums them in SQL, with the PnL split only rows give."""
+    result = columns.result if rows is None else columns.result[rows]
+    pnl_all = columns.pnl_pct if rows is None else columns.pnl_pct[rows]
+    r_all = columns.r_multiple if rows is None else columns.r_multiple[rows]
     by_code = np.bincount(result[result >= 0], minlength=len(RESULT_CODES))
     closed = (result >= 0) & (result != RESULT_CODES[Result.CANCELLED])
-    pnl = columns.pnl_pct[closed & ~np.isnan(columns.pnl_pct)]
-    r = columns.r_multiple[closed & ~np.isnan(columns.r_multiple)]
-    counts = ResultCounts(
+    has_pnl = closed & ~np.isnan(pnl_all)
+    pnl, r = pnl_all[has_pnl], r_all[closed & ~np.isnan(r_all)]
+    won = has_pnl & (result == RESULT_CODES[Result.WIN])
+    lost = has_pnl & (result == RESULT_CODES[Result.LOSS])
+    return ResultCounts(
         open=int(np.sum(result == OPEN)),
         by_result={o: int(by_code[code]) for o, code in RESULT_CODES.items() if by_code[code]},
         pnl_sum_pct=float(np.sum(pnl)),
         pnl_count=len(pnl),
+        pnl_sq=float(np.dot(pnl, pnl)),
         r_sum=float(np.sum(r)),
         r_count=len(r),
+        r_sq=float(np.dot(r, r)),
+        split=PnlSplit(
+            gain_sum_pct=float(np.sum(pnl[pnl > 0])),
+            loss_sum_pct=float(np.sum(pnl[pnl < 0])),
+            win_sum_pct=float(np.sum(pnl_all[won])),
+            win_count=int(np.sum(won)),
+            lost_sum_pct=float(np.sum(pnl_all[lost])),
+            lost_count=int(np.sum(lost)),
+        ),
     )
-    win_pnl = _mean(columns.pnl_pct[(result == RESULT_CODES[Result.WIN])])
-    loss_pnl = _mean(columns.pnl_pct[(result == RESULT_CODES[Result.LOSS])])
+
+
+def summarize(columns: OutcomeColumns) -> Performance:
+    """`summarize_counts` of the rows' sufficient statistics, and what only rows give."""
+    result = columns.result
+    closed = closed_mask(columns)
+    pnl = columns.pnl_pct[closed & ~np.isnan(columns.pnl_pct)]
     return Performance(
-        **summarize_counts(counts).fields(),
+        **summarize_counts(result_counts(columns)).fields(),
         median_pnl_pct=float(np.median(pnl)) if len(pnl) else None,
-        total_pnl_pct=float(np.sum(pnl)) if len(pnl) else None,
-        profit_factor=_profit_factor(pnl),
-        breakeven_winrate=_breakeven_winrate(win_pnl, loss_pnl),
         max_drawdown_pct=max_drawdown(pnl),
         longest_losing_streak=longest_run(result[closed] == RESULT_CODES[Result.LOSS]),
         target_hit_rates=_hit_rates(columns, closed),
@@ -161,17 +185,6 @@ def longest_run(flags: B) -> int:
 def _mean(values: F64) -> float | None:
     values = values[~np.isnan(values)]
     return float(np.mean(values)) if len(values) else None
-
-
-def _profit_factor(pnl: F64) -> float | None:
-    loss = -float(np.sum(pnl[pnl < 0]))
-    return float(np.sum(pnl[pnl > 0])) / loss if loss > 0 else None
-
-
-def _breakeven_winrate(win: float | None, loss: float | None) -> float | None:
-    if win is None or loss is None or win + abs(loss) == 0:
-        return None
-    return abs(loss) / (win + abs(loss))
 
 
 def _hit_rates(columns: OutcomeColumns, closed: B) -> tuple[float | None, ...]:

@@ -40,8 +40,29 @@ def cohort_start(now: datetime, days: int, zone: tzinfo) -> datetime:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PnlSplit:
+    """PnL sums split by sign and by result: what the profit factor and the break-even
+    winrate need beyond n and sums. Rows give them (`performance.result_counts`); the
+    store's aggregates do not carry them yet."""
+
+    gain_sum_pct: float = 0.0  # sum of the positive PnL % of closed signals
+    loss_sum_pct: float = 0.0  # sum of the negative ones (≤ 0)
+    win_sum_pct: float = 0.0  # PnL % of WIN signals that have one
+    win_count: int = 0
+    lost_sum_pct: float = 0.0  # PnL % of LOSS signals that have one
+    lost_count: int = 0
+
+    def __add__(self, other: PnlSplit) -> PnlSplit:
+        return PnlSplit(**{f.name: getattr(self, f.name) + getattr(other, f.name)
+                           for f in fields(PnlSplit)})  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ResultCounts:
-    """What a store aggregate returns for one cohort: counts and PnL sums, no rows."""
+    """The sufficient statistics of a set of signals: counts by result, PnL and R sums and
+    sums of squares. Every number of DESIGN §4 that needs no rows is a function of these
+    (`summarize_counts`); SQL aggregates, daily rollups and numpy (`result_counts`) make
+    them."""
 
     open: int = 0
     by_result: Mapping[Result, int]
@@ -51,10 +72,14 @@ class ResultCounts:
     r_sum: float = 0.0  # R multiples of closed signals that have one (settled from candles)
     r_count: int = 0
     r_sq: float = 0.0
+    split: PnlSplit | None = None  # None: the source did not sum them
 
     def __add__(self, other: ResultCounts) -> ResultCounts:
         results = set(self.by_result) | set(other.by_result)
         by_result = {r: self.by_result.get(r, 0) + other.by_result.get(r, 0) for r in results}
+        split = None
+        if self.split is not None and other.split is not None:
+            split = self.split + other.split
         return ResultCounts(
             open=self.open + other.open,
             by_result={r: n for r, n in by_result.items() if n},
@@ -64,13 +89,15 @@ class ResultCounts:
             r_sum=self.r_sum + other.r_sum,
             r_count=self.r_count + other.r_count,
             r_sq=self.r_sq + other.r_sq,
+            split=split,
         )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CountSummary:
     """The numbers of DESIGN §4 that counts and sums give, without rows (no median,
-    drawdown, streak …): the winrate, a comparison over a long window."""
+    drawdown, streak …): the winrate, a breakdown row, a comparison over a long window.
+    Wider summaries (`Performance`, `GroupSummary`) extend it."""
 
     total: int  # closed signals, cancelled ones excepted; open ones are counted apart
     wins: int
@@ -83,7 +110,12 @@ class CountSummary:
     interval: tuple[float, float] | None  # Wilson 95 %
     strict_winrate: float | None  # WIN / total
     avg_pnl_pct: float | None  # mean PnL % over closed signals that have one
+    total_pnl_pct: float | None  # their sum
+    pnl_n: int  # how many signals the PnL numbers are over
     expectancy_r: float | None  # mean R over closed signals that have one
+    expectancy_n: int  # how many signals the expectancy is over (settled from candles)
+    profit_factor: float | None  # gross profit / gross loss; None without a loss or a split
+    breakeven_winrate: float | None  # |avg loss| / (avg win + |avg loss|), a fraction
 
     @property
     def decided(self) -> int:
@@ -103,6 +135,7 @@ class CountSummary:
 
 
 def summarize_counts(counts: ResultCounts) -> CountSummary:
+    """Every number of DESIGN §4 that sufficient statistics give: the one definition."""
     get = counts.by_result.get
     wins, losses = get(Result.WIN, 0), get(Result.LOSS, 0)
     expired, breakeven = get(Result.EXPIRED, 0), get(Result.BREAKEVEN, 0)
@@ -118,14 +151,44 @@ def summarize_counts(counts: ResultCounts) -> CountSummary:
         winrate=wins / decided if decided else None,
         interval=wilson_interval(wins, decided),
         strict_winrate=wins / total if total else None,
-        avg_pnl_pct=counts.pnl_sum_pct / counts.pnl_count if counts.pnl_count else None,
-        expectancy_r=counts.r_sum / counts.r_count if counts.r_count else None,
+        avg_pnl_pct=mean_of(counts.pnl_sum_pct, counts.pnl_count),
+        total_pnl_pct=counts.pnl_sum_pct if counts.pnl_count else None,
+        pnl_n=counts.pnl_count,
+        expectancy_r=mean_of(counts.r_sum, counts.r_count),
+        expectancy_n=counts.r_count,
+        profit_factor=None if counts.split is None else profit_factor(counts.split),
+        breakeven_winrate=None if counts.split is None else breakeven_winrate(counts.split),
     )
+
+
+def mean_of(total: float, n: int) -> float | None:
+    """The mean of n values from their sum; None (not 0) when there are none."""
+    return total / n if n else None
+
+
+def spread_of(n: int, total: float, squares: float) -> float:
+    """The sample standard deviation (n − 1, as np.std(ddof=1)) from n, sum and sum of
+    squares; needs n ≥ 2."""
+    return math.sqrt(max(0.0, (squares - total * total / n) / (n - 1)))
+
+
+def profit_factor(split: PnlSplit) -> float | None:
+    """Gross profit / gross loss; None without a loss (never an infinite factor)."""
+    return split.gain_sum_pct / -split.loss_sum_pct if split.loss_sum_pct < 0 else None
+
+
+def breakeven_winrate(split: PnlSplit) -> float | None:
+    """The winrate at which the average win pays for the average loss."""
+    win = mean_of(split.win_sum_pct, split.win_count)
+    loss = mean_of(split.lost_sum_pct, split.lost_count)
+    if win is None or loss is None or win + abs(loss) == 0:
+        return None
+    return abs(loss) / (win + abs(loss))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WinrateSummary(CountSummary):
-    """Winrate of the cohort created in [since, until] (DESIGN §4)."""
+    """Winrate of the cohort created in [since, until) (DESIGN §4)."""
 
     days: int
     since: datetime

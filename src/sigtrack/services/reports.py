@@ -2,8 +2,8 @@
 
 The week and the week before are read as rows: their summaries need them (median,
 drawdown, equity). The 90 days that the advice and the strategy comparison look at are
-read as the store's counts per group, and as rows only where a small group or side is
-bootstrapped.
+read as the store's counts per group, and as rows only where a small side of the strategy
+comparison is bootstrapped.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from sigtrack.core.advice import DEFAULT_MIN_N as ADVICE_MIN_N
-from sigtrack.core.advice import Advice, AdviceCounts, advise_counts, sampled_groups
+from sigtrack.core.advice import Advice, AdviceCounts, advise_counts
 from sigtrack.core.breakdowns import DEFAULT_MIN_N, Breakdown, BreakdownKey
 from sigtrack.core.comparison import SEED, compare, compare_counts, needs_rows
 from sigtrack.core.filters import SignalFilter
@@ -60,30 +60,23 @@ def build_weekly_report(
         activity=summarize_activity(
             store.list_activity(since=week.since, until=week.until), week, zone
         ),
-        advice=advise_window(store, recent, week.until, min_n=advice_min_n, seed=seed),
+        advice=advise_window(store, recent, week.until, min_n=advice_min_n),
         equity=tuple(zip(times, equity, strict=True)),
     )
 
 
 def advise_window(
-    store: SignalStore,
-    since: datetime,
-    until: datetime,
-    *,
-    min_n: int = ADVICE_MIN_N,
-    seed: int = SEED,
+    store: SignalStore, since: datetime, until: datetime, *, min_n: int = ADVICE_MIN_N
 ) -> Advice:
-    """`advise` of the signals created in [since, until), from the store's counts; only
-    the groups whose interval is bootstrapped are read as rows."""
+    """`advise` of the signals created in [since, until), from the store's sums per group
+    alone (no rows are read)."""
     counts = AdviceCounts(
         symbol=store.grouped_counts(BreakdownKey.SYMBOL, since, until),
         timeframe=store.grouped_counts(BreakdownKey.TIMEFRAME, since, until),
         tag=store.grouped_counts(BreakdownKey.TAG, since, until),
         confidence=store.grouped_counts(BreakdownKey.CONFIDENCE, since, until),
     )
-    sampled = sampled_groups(counts, min_n)
-    samples = store.load_groups(sampled, since, until) if sampled else None
-    return advise_counts(counts, samples, min_n=min_n, seed=seed)
+    return advise_counts(counts, min_n=min_n)
 
 
 def _strategies(

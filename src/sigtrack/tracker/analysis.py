@@ -151,7 +151,7 @@ class Analysis:
             chosen = parse_filter(chosen, self.settings.zone)
         if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
             raise InvalidInput("min_n", f"must be a whole number >= 1 (got {min_n!r})")
-        advice = advise(self._app.store.load_frame(chosen), min_n=min_n, seed=seed)
+        advice = advise(self._app.store.load_frame(chosen), min_n=min_n)
         if candles is None or (advice.items and advice.items[0].kind is AdviceKind.NOT_ENOUGH):
             return advice
         grid = self.whatif(
