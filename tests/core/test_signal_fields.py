@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from factories import make_signal as make
@@ -46,12 +46,13 @@ def test_bad_symbols_are_refused_naming_symbol_and_value(raw: Any) -> None:
 
 
 @settings(max_examples=50)
-@given(st.text(max_size=30))
+@given(st.text(max_size=30) | st.text(alphabet="abcXYZ019/-_: ", max_size=24))
 def test_normalize_symbol_is_idempotent(raw: str) -> None:
     try:
         once = normalize_symbol(raw)
     except InvalidSignal:
-        return
+        once = None
+    assume(once is not None)  # not a symbol: nothing to normalise twice
     assert normalize_symbol(once) == once
 
 
@@ -68,8 +69,7 @@ def test_any_base_and_quote_joined_by_a_separator_normalise_to_their_concatenati
     base: str, quote: str, sep: str
 ) -> None:
     expected = (base + quote).upper()
-    if len(expected) < 2:
-        return
+    assume(len(expected) >= 2)
     assert normalize_symbol(f"{base}{sep}{quote}") == expected
     assert normalize_symbol(f"{base}/{quote}:{quote}") == expected
 
