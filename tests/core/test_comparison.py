@@ -8,10 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
-from counting import counts_of
 from sigtrack.core.comparison import (
-    Comparison,
-    CountComparison,
     Verdict,
     bootstrap_diff_interval,
     compare,
@@ -20,7 +17,7 @@ from sigtrack.core.comparison import (
     needs_rows,
     signals_for_power,
 )
-from sigtrack.core.performance import OutcomeColumns, columns_from_rows
+from sigtrack.core.performance import OutcomeColumns, columns_from_rows, result_counts
 
 
 @settings(max_examples=300)
@@ -95,9 +92,7 @@ def test_small_samples_are_bootstrapped_with_a_seed() -> None:
     assert first is not None and first[0] < b.mean() - a.mean() < first[1]
 
 
-# --- the same comparison from the store's counts ---------------------------------------
-
-SIZES = [0, 1, 2, 5, 29, 30, 31, 120, 2_100]
+# --- from the sides' sums -------------------------------------------------------------
 
 
 def random_side(seed: int, n: int, edge: float, by_hand: float) -> OutcomeColumns:
@@ -113,55 +108,54 @@ def random_side(seed: int, n: int, edge: float, by_hand: float) -> OutcomeColumn
     )  # fmt: skip
 
 
-def near(value: object) -> object:
-    """Equal to 1e-9 relative (sums in another order), or both None."""
-    return value if value is None else pytest.approx(value, rel=1e-9, abs=1e-12)
+def values_of(columns: OutcomeColumns, values: np.ndarray) -> np.ndarray:
+    closed = (columns.result >= 0) & (columns.result != 4)
+    chosen = values[closed]
+    return chosen[~np.isnan(chosen)]
 
 
-def assert_same_comparison(got: CountComparison, want: Comparison) -> None:
-    assert (got.a.wins, got.a.losses, got.b.wins, got.b.losses) == (
-        want.a.wins, want.a.losses, want.b.wins, want.b.losses,
-    )  # fmt: skip
-    for name in ("winrate", "avg_pnl_pct", "expectancy_r", "interval", "strict_winrate"):
-        assert getattr(got.a, name) == near(getattr(want.a, name)), name
-        assert getattr(got.b, name) == near(getattr(want.b, name)), name
-    for name in ("winrate_diff", "fisher_p", "pnl_diff", "r_diff"):
-        assert getattr(got, name) == near(getattr(want, name)), name
-    for name in ("pnl_diff_interval", "r_diff_interval"):
-        g, w = getattr(got, name), getattr(want, name)
-        assert (g is None) == (w is None), name
-        if w is not None:
-            assert g == near(w), name
-    assert (got.verdict, got.more_per_side) == (want.verdict, want.more_per_side)
-    assert got.verdict_text == want.verdict_text
+def test_large_sides_compare_from_their_sums_alone_with_welchs_interval() -> None:
+    a, b = random_side(1, 400, 0.0, 0.0), random_side(2, 500, 0.3, 0.0)
+    counts_a, counts_b = result_counts(a), result_counts(b)
+    assert not needs_rows(counts_a, counts_b)
+    got = compare_counts(counts_a, counts_b)
+    r_a, r_b = values_of(a, a.r_multiple), values_of(b, b.r_multiple)
+    assert got.r_diff == pytest.approx(r_b.mean() - r_a.mean(), rel=1e-12)
+    half = 1.959963984540054 * np.sqrt(r_a.var(ddof=1) / len(r_a) + r_b.var(ddof=1) / len(r_b))
+    assert got.r_diff_interval == pytest.approx((got.r_diff - half, got.r_diff + half))
+    low, high = scipy_stats.ttest_ind(r_b, r_a, equal_var=False).confidence_interval(0.95)
+    assert got.r_diff_interval == pytest.approx((low, high), rel=0.01)
+    a_w, a_l, b_w, b_l = got.a.wins, got.a.losses, got.b.wins, got.b.losses
+    want_p = scipy_stats.fisher_exact([[a_w, a_l], [b_w, b_l]]).pvalue
+    assert got.fisher_p == pytest.approx(want_p, rel=1e-9)
+    assert got.winrate_diff == pytest.approx(b_w / (b_w + b_l) - a_w / (a_w + a_l))
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    n_a=st.sampled_from(SIZES),
-    n_b=st.sampled_from(SIZES),
-    edge=st.floats(-0.5, 0.5),
-    by_hand=st.sampled_from([0.0, 0.3, 1.0]),
-)
-def test_the_comparison_from_counts_is_the_comparison_from_rows(
-    seed: int, n_a: int, n_b: int, edge: float, by_hand: float
-) -> None:
-    a, b = random_side(seed, n_a, 0.0, by_hand), random_side(seed + 1, n_b, edge, by_hand)
-    counts_a, counts_b = counts_of(a), counts_of(b)
-    rows = (a, b) if needs_rows(counts_a, counts_b) else None
-    got = compare_counts(counts_a, counts_b, rows=rows, seed=11)
-    assert_same_comparison(got, compare(a, b, seed=11))
-
-
-def test_large_sides_compare_from_their_sums_alone_and_small_ones_need_rows() -> None:
-    big_a, big_b = random_side(1, 400, 0.0, 0.0), random_side(2, 500, 0.3, 0.0)
-    assert not needs_rows(counts_of(big_a), counts_of(big_b))
-    got = compare_counts(counts_of(big_a), counts_of(big_b))
-    assert_same_comparison(got, compare(big_a, big_b))
-    small = random_side(3, 12, 0.0, 0.0)
-    assert needs_rows(counts_of(small), counts_of(big_b))
+def test_a_small_side_is_bootstrapped_from_its_rows_and_refused_without_them() -> None:
+    small, big = random_side(3, 12, 0.0, 0.0), random_side(2, 500, 0.3, 0.0)
+    counts_small, counts_big = result_counts(small), result_counts(big)
+    assert needs_rows(counts_small, counts_big)
     with pytest.raises(ValueError, match="give the rows"):
-        compare_counts(counts_of(small), counts_of(big_b))
-    got = compare_counts(counts_of(small), counts_of(big_b), rows=(small, big_b))
-    assert_same_comparison(got, compare(small, big_b))
+        compare_counts(counts_small, counts_big)
+    got = compare_counts(counts_small, counts_big, rows=(small, big), seed=11)
+    rng = np.random.default_rng(11)  # PnL is drawn first, then R
+    pnl = bootstrap_diff_interval(values_of(small, small.pnl_pct), values_of(big, big.pnl_pct), rng)
+    r = bootstrap_diff_interval(values_of(small, small.r_multiple), values_of(big, big.r_multiple),
+                                rng)  # fmt: skip
+    assert (got.pnl_diff_interval, got.r_diff_interval) == (pnl, r)
+    assert compare(small, big, seed=11).r_diff_interval == r  # rows: the same one path
+
+
+def test_the_comparison_of_rows_summarises_each_side_in_full() -> None:
+    result = compare(columns_from_rows(side(3, 1, win_pnl=2.0)), columns_from_rows(side(1, 1)))
+    assert result.a.median_pnl_pct == 2.0 and result.a.profit_factor == pytest.approx(6.0)
+    assert result.pnl_diff == pytest.approx(0.0 - 1.25)
+    counted = compare_counts(result_counts(columns_from_rows(side(3, 1, win_pnl=2.0))),
+                             result_counts(columns_from_rows(side(1, 1))),
+                             rows=(columns_from_rows(side(3, 1, win_pnl=2.0)),
+                                   columns_from_rows(side(1, 1))))  # fmt: skip
+    assert counted.a.fields() == result.a.fields()  # Performance extends the count summary
+    assert (counted.fisher_p, counted.pnl_diff_interval) == (
+        result.fisher_p,
+        result.pnl_diff_interval,
+    )

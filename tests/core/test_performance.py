@@ -8,8 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
-from sigtrack.core.performance import columns_from_rows, longest_run, max_drawdown, summarize
-from sigtrack.core.stats import wilson_interval
+from sigtrack.core.performance import (
+    columns_from_rows,
+    longest_run,
+    max_drawdown,
+    result_counts,
+    summarize,
+)
+from sigtrack.core.signals import Result
+from sigtrack.core.stats import summarize_counts, wilson_interval
 
 M = 60_000
 # in the order they closed; created at 0 so that hit times are minutes after creation
@@ -100,3 +107,17 @@ def test_the_longest_run_counts_consecutive_flags() -> None:
     assert longest_run(np.array([True, True, False, True, True, True, False])) == 3
     assert longest_run(np.array([False, False])) == 0
     assert longest_run(np.array([], dtype=bool)) == 0
+
+
+def test_the_rows_sufficient_statistics_are_what_the_summary_is_made_of() -> None:
+    columns = columns_from_rows(TABLE)
+    counts = result_counts(columns)
+    assert (counts.pnl_count, counts.r_count, counts.open) == (7, 6, 1)
+    assert counts.pnl_sq == pytest.approx(4 + 1 + 1 + 1 + 0.16 + 1 + 2.25)
+    assert counts.r_sq == pytest.approx(1 + 1 + 1 + 0.25 + 0.04 + 1)
+    assert counts.split is not None and counts.split.lost_count == 3
+    p = summarize(columns)
+    assert summarize_counts(counts).fields() == p.fields()  # Performance extends it
+    chosen = result_counts(columns, np.array([0, 1, 6]))  # indices, as a group is read
+    assert dict(chosen.by_result) == {Result.WIN: 1, Result.LOSS: 1, Result.CANCELLED: 1}
+    assert chosen.pnl_sum_pct == 1.0 and chosen.split is not None

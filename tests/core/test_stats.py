@@ -14,10 +14,13 @@ from hypothesis import strategies as st
 
 from factories import summarize
 from sigtrack.core.errors import InvalidInput
+from sigtrack.core.signals import Result
 from sigtrack.core.stats import (
     Z_95,
+    PnlSplit,
     ResultCounts,
     cohort_start,
+    summarize_counts,
     summarize_winrate,
     wilson_interval,
 )
@@ -279,3 +282,33 @@ def test_the_winrate_lies_inside_its_interval(wins: int, losses: int) -> None:
     assert summary.interval is not None
     low, high = summary.interval
     assert low - 1e-12 <= summary.winrate <= high + 1e-12
+
+
+# --- the PnL split: profit factor and break-even winrate from sums ---------------------
+
+
+def test_the_profit_factor_and_break_even_winrate_come_from_the_pnl_split() -> None:
+    split = PnlSplit(gain_sum_pct=6.0, loss_sum_pct=-4.0, win_sum_pct=6.0, win_count=3,
+                     lost_sum_pct=-4.0, lost_count=4)  # fmt: skip
+    summary = summarize_counts(
+        ResultCounts(
+            by_result={Result.WIN: 3, Result.LOSS: 4}, pnl_sum_pct=2.0, pnl_count=7, split=split
+        )
+    )
+    assert summary.profit_factor == pytest.approx(1.5)
+    assert summary.breakeven_winrate == pytest.approx(1 / 3)  # |−1| / (2 + |−1|)
+    assert summary.total_pnl_pct == 2.0 and summary.pnl_n == 7
+
+
+def test_sums_without_a_split_give_no_profit_factor_rather_than_a_guess() -> None:
+    summary = summarize_counts(ResultCounts(by_result={Result.WIN: 3}, pnl_sum_pct=3.0,
+                                            pnl_count=3))  # fmt: skip
+    assert summary.profit_factor is None and summary.breakeven_winrate is None
+    assert summary.avg_pnl_pct == 1.0
+
+
+def test_adding_counts_keeps_a_split_only_when_both_sides_have_one() -> None:
+    with_split = ResultCounts(by_result={Result.WIN: 1}, split=PnlSplit(gain_sum_pct=1.0))
+    without = ResultCounts(by_result={Result.LOSS: 1})
+    assert (with_split + with_split).split == PnlSplit(gain_sum_pct=2.0)
+    assert (with_split + without).split is None
