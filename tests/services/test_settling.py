@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -357,6 +356,22 @@ class Clock:
         return minute(self.calls)
 
 
+class RecordingStop(threading.Event):
+    """A stop event that records every wait and never sleeps; with `set_in_wait` it is set
+    during the first wait, as a signal arriving mid-wait would."""
+
+    def __init__(self, *, set_in_wait: bool = False) -> None:
+        super().__init__()
+        self.waits: list[float | None] = []
+        self._set_in_wait = set_in_wait
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout)
+        if self._set_in_wait:
+            self.set()
+        return super().wait(0)  # set: woken by the event; not set: the timeout ran out
+
+
 def monitored(store: FakeStore) -> SettlingService:
     return SettlingService(store, MemorySource({"BTCUSDT": series(*QUIET)}), POLICY)
 
@@ -364,19 +379,15 @@ def monitored(store: FakeStore) -> SettlingService:
 def test_the_monitor_stops_when_the_event_is_set_even_mid_wait() -> None:
     store = FakeStore()
     add(store, make_signal())
-    stop = threading.Event()
+    stop = RecordingStop(set_in_wait=True)
     reports: list[PassReport] = []
-    timer = threading.Timer(0.2, stop.set)
-    timer.start()
-    started = time.monotonic()
 
     passes = run_monitor(
         monitored(store), every_s=3600, stop=stop, clock=Clock(), on_pass=reports.append
     )
 
     assert passes == 1 and len(reports) == 1
-    assert time.monotonic() - started < 5
-    timer.cancel()
+    assert stop.waits == [pytest.approx(3600, abs=1)]  # the hour's wait, ended by the event
 
 
 def test_the_monitor_runs_no_pass_when_told_to_stop_before_it_starts() -> None:
@@ -392,20 +403,20 @@ def test_the_monitor_runs_max_passes_each_with_a_fresh_clock_and_no_wait_after_t
     add(store, make_signal())
     source = MemorySource({"BTCUSDT": series(*QUIET)})
     clock = Clock()
-    started = time.monotonic()
+    three, one = RecordingStop(), RecordingStop()
 
     passes = run_monitor(
-        SettlingService(store, source, POLICY), every_s=0.01, stop=threading.Event(),
+        SettlingService(store, source, POLICY), every_s=0.01, stop=three,
         clock=clock, max_passes=3,
     )  # fmt: skip
     one_pass = run_monitor(
-        SettlingService(store, source, POLICY), every_s=3600, stop=threading.Event(),
+        SettlingService(store, source, POLICY), every_s=3600, stop=one,
         clock=clock, max_passes=1,
     )  # fmt: skip
 
     assert (passes, one_pass, clock.calls) == (3, 1, 4)
     assert [end for _, _, end in source.asked] == [ms(1), ms(2), ms(3), ms(4)]
-    assert time.monotonic() - started < 5  # no hour-long wait after the last pass
+    assert (len(three.waits), one.waits) == (2, [])  # between passes only, none after the last
 
 
 def test_the_monitor_keeps_going_after_a_pass_that_failed_on_the_store(
