@@ -11,18 +11,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from alembic import command
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from factories import bot_signal
 from sigtrack import Tracker
 from sigtrack.adapters.storage import SqlSignalStore, rollups
+from sigtrack.adapters.storage.engine import _alembic_config
 from sigtrack.adapters.storage.grouping import TOTAL, window_counts
+from sigtrack.adapters.storage.tables import signals
 from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.candles import MINUTE_MS, Candles
 from sigtrack.core.outcomes import datetime_to_ms
 from sigtrack.core.policy import ResolutionPolicy
 from sigtrack.core.resolution import settle_one
+from sigtrack.core.signals import Result, Status
 from sigtrack.core.stats import ResultCounts
 from sigtrack.services.ports import SettleUpdate
 
@@ -76,10 +80,11 @@ def populate(tracker: Tracker, seed: int = 7, count: int = 240) -> list[str]:
     return ids
 
 
-def counted(tracker: Tracker, by: BreakdownKey | None, since: datetime, until: datetime,
-            through: bool = False) -> dict[Any, ResultCounts]:  # fmt: skip
+def counted(
+    tracker: Tracker, by: BreakdownKey | None, since: datetime, until: datetime
+) -> dict[Any, ResultCounts]:
     with store_of(tracker).engine.connect() as conn:
-        return window_counts(conn, by, since, until, through=through)
+        return window_counts(conn, by, since, until)
 
 
 def assert_same(got: dict[Any, ResultCounts], want: dict[Any, ResultCounts], what: str) -> None:
@@ -119,7 +124,7 @@ def assert_all_agree(tracker: Tracker, keys: list[BreakdownKey | None] = KEYS) -
             what = f"{by} [{since.isoformat()}, {until.isoformat()})"
             assert_same(store._counts(by, since, until), counted(tracker, by, since, until), what)
         totals = store.result_counts(since, until)
-        assert_same({TOTAL: totals}, counted(tracker, None, since, until, through=True), "winrate")
+        assert_same({TOTAL: totals}, counted(tracker, None, since, until), "winrate")
 
 
 def test_every_breakdown_over_every_window_equals_counting_every_row(tracker: Tracker) -> None:
@@ -233,3 +238,64 @@ def test_a_read_that_cannot_rebuild_stale_days_counts_every_row_instead(
         got = store_of(tracker)._counts(BreakdownKey.SYMBOL, since, until)
     assert_same(got, counted(tracker, BreakdownKey.SYMBOL, since, until), "read-only")
     assert "counting every row" in caplog.text
+
+
+def quarter_of_week(moment: datetime) -> int:
+    """The minute of the UTC week at which the quarter hour of `moment` starts."""
+    return moment.weekday() * 1440 + moment.hour * 60 + moment.minute // 15 * 15
+
+
+def test_hours_and_weekdays_are_rolled_up_by_the_utc_quarter_hour_of_the_week(
+    tracker: Tracker,
+) -> None:
+    """A UTC hour straddles two local hours at +05:30; a quarter hour lies in one, at every
+    offset in use: the store's buckets of hour and weekday are quarter hours."""
+    populate(tracker, seed=13, count=200)
+    c = signals.c
+    with store_of(tracker).engine.connect() as conn:
+        rows = conn.execute(select(c.created_at, c.status, c.result)).all()
+    for since, until in windows():
+        want: dict[int, tuple[int, dict[Result, int]]] = {}
+        for created_at, status, result in rows:
+            if since <= created_at < until:
+                opened, by_result = want.get(quarter_of_week(created_at), (0, {}))
+                if status == Status.ACTIVE:
+                    opened += 1
+                else:
+                    by_result = {**by_result, result: by_result.get(result, 0) + 1}
+                want[quarter_of_week(created_at)] = (opened, by_result)
+        for by in (BreakdownKey.HOUR, BreakdownKey.WEEKDAY):
+            got = store_of(tracker)._counts(by, since, until)
+            assert {k: (v.open, dict(v.by_result)) for k, v in got.items()} == want, since
+
+
+def test_migration_0004_rebuilds_the_hour_rollups_by_quarter_hour_and_goes_back_down(
+    tracker: Tracker,
+) -> None:
+    populate(tracker, seed=17, count=80)
+    keys: list[BreakdownKey | None] = [BreakdownKey.HOUR, BreakdownKey.WEEKDAY]
+    assert_all_agree(tracker, keys)  # builds the quarter-hour rollups
+    engine, config = store_of(tracker).engine, _alembic_config()
+
+    def migrate_to(revision: str) -> dict[str, int]:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            (command.downgrade if revision == "0003" else command.upgrade)(config, revision)
+            query = "SELECT dim, count(*) FROM rollup_built GROUP BY dim"
+            return {str(dim): int(n) for dim, n in conn.execute(text(query))}
+
+    built = migrate_to("0003")
+    assert rollups.QUARTERS not in built and built  # the other dimensions keep theirs
+    with engine.begin() as conn:  # as the code of 0003 builds UTC hours
+        conn.execute(text("INSERT INTO rollup_built SELECT 'hour', day, version FROM rollup_days"))
+        conn.execute(
+            text(
+                "INSERT INTO rollups SELECT 'hour', day, key || ' 05', open, wins, losses,"
+                " expired, breakeven, cancelled, pnl_sum, pnl_n, pnl_sq, r_sum, r_n, r_sq"
+                " FROM rollups WHERE dim = 'symbol'"
+            )
+        )
+    assert "hour" not in migrate_to("head")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM rollups WHERE dim = 'hour'")).scalar() == 0
+    assert_all_agree(tracker, keys)  # rebuilt by quarter hour on the first read

@@ -107,3 +107,20 @@ def test_whatif_json_on_candle_files(cli: Cli, tmp_path: Path) -> None:
     assert (best["n_out"], best["expectancy_out_pct"]) == (2, 2.0)
     run = cli("whatif", "--candles", tmp_path / "none", code=2)
     assert "--candles: no such file or folder" in one_error_line(run.err)
+
+
+def test_stats_by_hour_and_weekday_count_in_the_zone_of_tz(cli: Cli, tmp_path: Path) -> None:
+    # Monday 5 January 2026, 10:15 and 00:15 in Kolkata (+05:30): 04:45 and Sunday 18:45 UTC
+    lines = [file_signal(created_at="2026-01-05T10:15:00+05:30"),
+             file_signal(created_at="2026-01-05T00:15:00+05:30", symbol="ETHUSDT")]  # fmt: skip
+    ids = cli("track", "--file", write_lines(tmp_path / "s.jsonl", lines)).out.split()
+    for signal_id, result in zip(ids, ["win", "loss"], strict=True):
+        cli("close", signal_id, "--result", result, "--pnl", "1")
+    window = ("--since", "2026-01-01", "--until", "2026-02-01", "--tz", "Asia/Kolkata", "--json")
+    hours = cli("stats", "--by", "hour", *window).json()
+    assert {r["key"]: (r["wins"], r["losses"]) for r in hours["rows"]} == {
+        "00": (0, 1),
+        "10": (1, 0),
+    }
+    days = cli("stats", "--by", "weekday", *window).json()
+    assert {r["key"]: (r["wins"], r["losses"]) for r in days["rows"]} == {"Mon": (1, 1)}

@@ -8,18 +8,27 @@ signals take part, so three lucky signals never top a list.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
+import numpy as np
+
 from sigtrack.core.errors import InvalidInput
+from sigtrack.core.performance import OutcomeColumns, result_counts
 from sigtrack.core.stats import CountSummary, ResultCounts, summarize_counts
 
 DEFAULT_MIN_N = 5
 CONFIDENCE_BAND = 5  # 75–79, 80–84 … 95–100
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 NONE = "(none)"  # the key of signals without a tag or a confidence
+QUARTER_S = 15 * 60  # the store counts hour and weekday by UTC quarter hour of the week
+WEEK_MINUTES = 7 * 24 * 60
+_DAY_MINUTES = 24 * 60
+_HOUR_MS = 3_600_000
+_DAY_US = 86_400_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class BreakdownKey(StrEnum):
@@ -34,7 +43,8 @@ class BreakdownKey(StrEnum):
 
     @property
     def is_local_time(self) -> bool:
-        """Counted by the hour in UTC by the store, then placed in the display zone."""
+        """Counted by the store per UTC quarter hour of the week, over stretches of one
+        offset of the display zone, then placed in that zone (`in_local_time`)."""
         return self in (BreakdownKey.HOUR, BreakdownKey.WEEKDAY)
 
 
@@ -97,21 +107,114 @@ def confidence_band(low: int | None) -> str:
     return f"{low:02d}–{100 if low == top else low + CONFIDENCE_BAND - 1:02d}"
 
 
-def in_local_time(
-    buckets: Mapping[datetime, ResultCounts], by: BreakdownKey, zone: tzinfo
-) -> dict[str, ResultCounts]:
-    """Counts per UTC hour → counts per hour of day or weekday in the display zone.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ZoneStretch:
+    """A part [since, until) of a window over which the display zone keeps one offset."""
 
-    The zone's offset is looked up once per distinct hour (a year has 8,760), so
-    daylight-saving changes land each signal in its own local hour.
+    since: datetime
+    until: datetime
+    offset_s: int  # local time − UTC
+
+    @property
+    def is_whole_quarters(self) -> bool:
+        """Whether each UTC quarter hour falls wholly into one local hour and weekday."""
+        return self.offset_s % QUARTER_S == 0
+
+
+def zone_stretches(zone: tzinfo, since: datetime, until: datetime) -> tuple[ZoneStretch, ...]:
+    """[since, until) cut where the zone's UTC offset changes, in order.
+
+    The offset is read at both ends and at every UTC midnight between, and a change
+    between two readings is found to the microsecond by bisection. That finds every
+    change: no zone of the tz database changes its offset twice within two days (checked
+    for all its zones over their whole history, tzdata 2025).
     """
+    if until <= since:
+        raise InvalidInput("until", f"must be after since ({since}) (got {until})")
+    start, last = _micros(since), _micros(until) - 1
+    midnights = range(start - start % _DAY_US + _DAY_US, last, _DAY_US)
+    stretches: list[ZoneStretch] = []
+    begun, offset, previous = since, _offset_s(zone, start), start
+    for at in (*midnights, last):
+        if _offset_s(zone, at) != offset:
+            low, high = previous, at  # the old offset at low, a new one at high
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if _offset_s(zone, middle) == offset else (low, middle)
+            stretches.append(ZoneStretch(since=begun, until=_moment(high), offset_s=offset))
+            begun, offset = _moment(high), _offset_s(zone, high)
+        previous = at
+    stretches.append(ZoneStretch(since=begun, until=until, offset_s=offset))
+    return tuple(stretches)
+
+
+def in_local_time(
+    buckets: Mapping[int, ResultCounts], by: BreakdownKey, offset_s: int
+) -> dict[str, ResultCounts]:
+    """Counts per UTC quarter hour of the week (keyed by the minute of the week it starts
+    at, Monday 00:00 UTC = 0) over a stretch of one offset → counts per hour of day or
+    weekday in the display zone. Exact when the offset is whole quarter hours, as every
+    zone's has been since 1972 (Monrovia's −00:44:30 was the last that was not)."""
+    if offset_s % QUARTER_S:
+        raise InvalidInput("offset_s", f"must be a multiple of {QUARTER_S} s (got {offset_s})")
+    shift = offset_s // 60
     merged: dict[str, ResultCounts] = {}
-    for hour_utc, counts in buckets.items():
-        local = (hour_utc if hour_utc.tzinfo else hour_utc.replace(tzinfo=UTC)).astimezone(zone)
-        key = f"{local.hour:02d}" if by is BreakdownKey.HOUR else WEEKDAYS[local.weekday()]
-        total = merged.get(key)
-        merged[key] = counts if total is None else total + counts
+    for minute, counts in buckets.items():
+        local = (minute + shift) % WEEK_MINUTES
+        code = local // 60 % 24 if by is BreakdownKey.HOUR else local // _DAY_MINUTES
+        _add(merged, _local_key(by, code), counts)
     return merged
+
+
+def rows_in_local_time(
+    columns: OutcomeColumns, by: BreakdownKey, offset_s: int
+) -> dict[str, ResultCounts]:
+    """The signals of a stretch of one offset, each placed by its own creation time: for
+    an offset that is not whole quarter hours (local mean time before 1972, or a fixed
+    offset such as +00:20)."""
+    local_ms = columns.created_ms + offset_s * 1000
+    if by is BreakdownKey.HOUR:
+        codes = local_ms // _HOUR_MS % 24
+    else:  # 1970-01-01, day 0, was a Thursday
+        codes = (local_ms // (24 * _HOUR_MS) + 3) % 7
+    return {
+        _local_key(by, int(code)): result_counts(columns, codes == code)
+        for code in np.unique(codes)
+    }
+
+
+def added(parts: Iterable[Mapping[str, ResultCounts]]) -> dict[str, ResultCounts]:
+    """The counts of several parts of a window, added up per key."""
+    merged: dict[str, ResultCounts] = {}
+    for part in parts:
+        for key, counts in part.items():
+            _add(merged, key, counts)
+    return merged
+
+
+def _add(merged: dict[str, ResultCounts], key: str, counts: ResultCounts) -> None:
+    total = merged.get(key)
+    merged[key] = counts if total is None else total + counts
+
+
+def _local_key(by: BreakdownKey, code: int) -> str:
+    """An hour of day (0–23) or a weekday (0 = Monday) as the breakdown's key."""
+    return f"{code:02d}" if by is BreakdownKey.HOUR else WEEKDAYS[code]
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _moment(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def _offset_s(zone: tzinfo, micros: int) -> int:
+    offset = _moment(micros).astimezone(zone).utcoffset()
+    if offset is None or offset % timedelta(seconds=1):
+        raise InvalidInput("zone", f"must give an offset of whole seconds (got {offset!r})")
+    return offset // timedelta(seconds=1)
 
 
 def _order(by: BreakdownKey) -> Callable[[str], tuple[bool, int, str]]:

@@ -13,13 +13,17 @@ from sigtrack.core.breakdowns import (
     DEFAULT_MIN_N,
     Breakdown,
     BreakdownKey,
+    added,
     breakdown,
     in_local_time,
+    rows_in_local_time,
+    zone_stretches,
 )
 from sigtrack.core.candles import Timeframe
 from sigtrack.core.errors import InvalidInput, MarketDataError
 from sigtrack.core.filters import SignalFilter
 from sigtrack.core.policy import ResolutionPolicy
+from sigtrack.core.stats import ResultCounts
 from sigtrack.core.whatif import DEFAULT_MIN_N as WHATIF_MIN_N
 from sigtrack.core.whatif import DEFAULT_STOPS, DEFAULT_TARGETS, Progress, Unit, WhatIf, what_if
 from sigtrack.services.ports import CandleSource, SignalStore
@@ -41,10 +45,31 @@ def breakdown_for(
         raise InvalidInput(
             "until", f"must be after since ({since.isoformat()}) (got {until.isoformat()})"
         )
-    groups = store.grouped_counts(by, since, until)
     if by.is_local_time:
-        groups = in_local_time(groups, by, zone)
+        groups = local_time_counts(store, by, since=since, until=until, zone=zone)
+    else:
+        groups = store.grouped_counts(by, since, until)
     return breakdown(groups, by, min_n=min_n)
+
+
+def local_time_counts(
+    store: SignalStore, by: BreakdownKey, *, since: datetime, until: datetime, zone: tzinfo
+) -> dict[str, ResultCounts]:
+    """Counts per hour of day or weekday in `zone` of the signals created in [since, until).
+
+    The store counts each stretch of one UTC offset per UTC quarter hour of the week, and
+    the core places the quarters; a stretch whose offset is not whole quarter hours (local
+    mean time before 1972, an odd fixed offset) is placed signal by signal instead.
+    """
+    parts = []
+    for stretch in zone_stretches(zone, since, until):
+        if stretch.is_whole_quarters:
+            quarters = store.grouped_counts(by, stretch.since, stretch.until)
+            parts.append(in_local_time(quarters, by, stretch.offset_s))
+        else:
+            rows = store.load_outcomes(SignalFilter(since=stretch.since, until=stretch.until))
+            parts.append(rows_in_local_time(rows, by, stretch.offset_s))
+    return added(parts)
 
 
 def run_whatif(

@@ -7,10 +7,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, Text, cast, func, literal, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    Text,
+    cast,
+    extract,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from sigtrack.adapters.storage.tables import signals
@@ -27,17 +38,16 @@ def window_counts(
     by: BreakdownKey | None,
     since: datetime,
     until: datetime,
-    *,
-    through: bool = False,
 ) -> dict[Any, ResultCounts]:
-    """Counts per key of the signals created in [since, until) ([since, until] when
-    `through`); `by=None` gives the totals under the key `TOTAL`.
+    """Counts per key of the signals created in [since, until) (every window read is
+    half-open); `by=None` gives the totals under the key `TOTAL`.
 
     Keys are strings, except for the local-time breakdowns (hour, weekday): there the
-    key is the UTC hour (an aware datetime) and the caller places it in its zone.
+    key is the UTC quarter hour of the week (`quarter_of_week`, an int) and the caller
+    places it in its zone.
     """
     created = signals.c.created_at
-    window = (created >= since) & ((created <= until) if through else (created < until))
+    window = (created >= since) & (created < until)
     if by is None:
         return {TOTAL: counts_of(conn.execute(select(*aggregates()).where(window)).one())}
     if by is BreakdownKey.TAG:
@@ -100,10 +110,24 @@ def key_expr(by: BreakdownKey, dialect: str) -> ColumnElement[Any]:
         low = cast(ratio, Integer) if dialect == "sqlite" else cast(func.floor(ratio), Integer)
         return func.coalesce(low * CONFIDENCE_BAND, literal(-1))
     if by.is_local_time:
-        if dialect == "sqlite":  # naive UTC text 'YYYY-MM-DD HH:MM:SS…'
-            return func.substr(type_coerce(signals.c.created_at, String), 1, 13)
-        return func.to_char(func.timezone("UTC", signals.c.created_at), literal("YYYY-MM-DD HH24"))
+        return quarter_of_week(dialect)
     return signals.c[by.value]
+
+
+def quarter_of_week(dialect: str) -> ColumnElement[Any]:
+    """The UTC quarter hour of the week a signal was created in, as the minute of the week
+    it starts at (Monday 00:00 UTC = 0, then 15, 30 … 10,065). Every zone's offset since
+    1972 is whole quarter hours, so a quarter lies in one local hour and one weekday."""
+    if dialect == "sqlite":  # naive UTC text 'YYYY-MM-DD HH:MM:SS…'; %w: Sunday = 0
+        created = type_coerce(signals.c.created_at, String)
+        weekday = (cast(func.strftime("%w", created), Integer) + 6) % 7
+        hour = cast(func.substr(created, 12, 2), Integer)
+        minute = cast(func.substr(created, 15, 2), Integer)
+    else:
+        utc = func.timezone("UTC", signals.c.created_at)
+        weekday = cast(extract("isodow", utc), Integer) - 1  # ISO: Monday = 1
+        hour, minute = cast(extract("hour", utc), Integer), cast(extract("minute", utc), Integer)
+    return weekday * 1440 + hour * 60 + minute // 15 * 15
 
 
 def tags_text(dialect: str) -> ColumnElement[Any]:
@@ -129,12 +153,10 @@ def per_tag(groups: Any) -> dict[str, ResultCounts]:
 
 
 def label(by: BreakdownKey, key: Any) -> Any:
-    """A key as SQL returns it → the key of the breakdown (or the aware UTC hour)."""
+    """A key as SQL returns it → the key of the breakdown (or the UTC quarter of the week)."""
     if by is BreakdownKey.CONFIDENCE:
         low = None if key is None else int(key)
         return confidence_band(None if low is None or low < 0 else low)
     if by.is_local_time:
-        text = str(key)  # 'YYYY-MM-DD HH'
-        return datetime(int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
-                        tzinfo=UTC)  # fmt: skip
+        return int(key)
     return str(key)

@@ -52,7 +52,9 @@ from sigtrack.core.signals import Result
 from sigtrack.core.stats import ResultCounts
 
 ALL = "all"  # the dimension of the totals (winrate)
-_HOUR = "hour"  # hour and weekday share the UTC-hour buckets
+# Hour and weekday share the buckets of each UTC quarter hour of the week (migration 0004;
+# the dimension was "hour", of UTC hours, before).
+QUARTERS = "quarter_hour"
 _COLUMNS = ("open", "wins", "losses", "expired", "breakeven", "cancelled",
             "pnl_sum", "pnl_n", "pnl_sq", "r_sum", "r_n", "r_sq")  # fmt: skip
 _LOCK_SPACE = 0x5167  # the advisory-lock namespace of adding.py
@@ -80,7 +82,7 @@ def refresh_all(conn: Connection) -> int:
 def dimension(by: BreakdownKey | None) -> str:
     if by is None:
         return ALL
-    return _HOUR if by.is_local_time else by.value
+    return QUARTERS if by.is_local_time else by.value
 
 
 def day_of(moment: datetime) -> str:
@@ -200,21 +202,19 @@ def grouped_counts(
     by: BreakdownKey | None,
     since: datetime,
     until: datetime,
-    *,
-    through: bool = False,
 ) -> dict[Any, ResultCounts]:
-    """`window_counts` of [since, until) (or through `until`), its whole UTC days read
+    """`window_counts` of [since, until), its whole UTC days read
     from the rollups (fresh for this dimension: call `refresh` first)."""
     span = whole_days(since, until)
     if span is None:
-        return window_counts(conn, by, since, until, through=through)
+        return window_counts(conn, by, since, until)
     first, last = span
     start = datetime.combine(first, time(0), tzinfo=UTC)
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
     groups = _rollup_counts(conn, by, first, last)
     parts = [window_counts(conn, by, since, start)] if since < start else []
-    if end < until or through:
-        parts.append(window_counts(conn, by, end, until, through=through))
+    if end < until:
+        parts.append(window_counts(conn, by, end, until))
     return merged(pair for part in (groups, *parts) for pair in part.items())
 
 
@@ -269,7 +269,7 @@ def _day_rows(
     elif dim == BreakdownKey.TAG.value:
         key = tags_text(dialect)
     else:
-        by = BreakdownKey.HOUR if dim == _HOUR else BreakdownKey(dim)
+        by = BreakdownKey.HOUR if dim == QUARTERS else BreakdownKey(dim)
         key = key_expr(by, dialect)
     query = (
         select(day, key, *aggregates())
