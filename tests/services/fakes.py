@@ -132,7 +132,7 @@ class FakeStore:
         by_result: dict[Result, int] = {}
         open_, pnl_sum, pnl_n = 0, 0.0, 0
         for r in self.records.values():
-            if not since <= r.signal.created_at <= until:
+            if not since <= r.signal.created_at < until:
                 continue
             if r.closing is None:
                 open_ += 1

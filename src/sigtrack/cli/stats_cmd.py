@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Annotated
 
@@ -62,7 +62,7 @@ def stats(
         if since
         else cohort_start(now, whole_number(days, "--days") or 0, zone)
     )
-    end = parse_time_option(until, "--until", zone) if until else now + timedelta(microseconds=1)
+    end = parse_time_option(until, "--until", zone) if until else now
     result = st.tracker.stats(by, since=start, until=end, min_n=whole_number(min_n, "--min-n") or 0)
     if as_json:
         print_json(breakdown_json(result, start, end, zone))

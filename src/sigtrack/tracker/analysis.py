@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -111,7 +111,7 @@ class Analysis:
             self._app.store,
             key,
             since=since,
-            until=until or moment + timedelta(microseconds=1),
+            until=until or moment,
             zone=self.settings.zone,
             min_n=min_n,
         )

@@ -145,7 +145,7 @@ class SqlSignalStore:
         if since is not None:
             query = query.where(signals.c.created_at >= since)
         if until is not None:
-            query = query.where(signals.c.created_at <= until)
+            query = query.where(signals.c.created_at < until)
         if limit is not None:
             query = query.limit(limit)
         with self._reading() as conn:
@@ -215,10 +215,8 @@ class SqlSignalStore:
         ]  # fmt: skip
 
     def result_counts(self, since: datetime, until: datetime) -> ResultCounts:
-        """The cohort created in [since, until]: whole UTC days from the rollups."""
-        return self._counts(None, since, until, through=True).get(TOTAL) or ResultCounts(
-            by_result={}
-        )
+        """The cohort created in [since, until): whole UTC days from the rollups."""
+        return self._counts(None, since, until).get(TOTAL) or ResultCounts(by_result={})
 
     def grouped_counts(
         self, by: BreakdownKey, since: datetime, until: datetime
@@ -226,7 +224,7 @@ class SqlSignalStore:
         return self._counts(by, since, until)
 
     def _counts(
-        self, by: BreakdownKey | None, since: datetime, until: datetime, *, through: bool = False
+        self, by: BreakdownKey | None, since: datetime, until: datetime
     ) -> dict[Any, ResultCounts]:
         dim, span = rollups.dimension(by), rollups.whole_days(since, until)
         if span is not None:
@@ -241,9 +239,9 @@ class SqlSignalStore:
                         dim, exc,
                     )  # fmt: skip
                     with self._reading() as conn:
-                        return window_counts(conn, by, since, until, through=through)
+                        return window_counts(conn, by, since, until)
         with self._reading() as conn:
-            return rollups.grouped_counts(conn, by, since, until, through=through)
+            return rollups.grouped_counts(conn, by, since, until)
 
     def refresh_rollups(self) -> int:
         """Build the daily rollups of every stale day now, rather than on the next long
