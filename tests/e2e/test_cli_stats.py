@@ -116,11 +116,11 @@ def test_stats_by_hour_and_weekday_count_in_the_zone_of_tz(cli: Cli, tmp_path: P
     ids = cli("track", "--file", write_lines(tmp_path / "s.jsonl", lines)).out.split()
     for signal_id, result in zip(ids, ["win", "loss"], strict=True):
         cli("close", signal_id, "--result", result, "--pnl", "1")
-    window = ("--since", "2026-01-01", "--until", "2026-02-01", "--tz", "Asia/Kolkata", "--json")
-    hours = cli("stats", "--by", "hour", *window).json()
+    window = ("--since", "2026-01-01", "--until", "2026-02-01", "--json")
+    hours = cli("--tz", "Asia/Kolkata", "stats", "--by", "hour", *window).json()
     assert {r["key"]: (r["wins"], r["losses"]) for r in hours["rows"]} == {
         "00": (0, 1),
         "10": (1, 0),
     }
-    days = cli("stats", "--by", "weekday", *window).json()
+    days = cli("--tz", "Asia/Kolkata", "stats", "--by", "weekday", *window).json()
     assert {r["key"]: (r["wins"], r["losses"]) for r in days["rows"]} == {"Mon": (1, 1)}
