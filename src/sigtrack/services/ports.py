@@ -115,7 +115,8 @@ class SignalStore(Protocol):
         self, by: BreakdownKey, since: datetime, until: datetime
     ) -> dict[Any, ResultCounts]:
         """Counts per key of the signals created in [since, until); for hour and weekday
-        the keys are UTC hours (aware datetimes) for the caller to place in its zone."""
+        the keys are UTC quarter hours of the week (the minute of the week each starts
+        at, Monday 00:00 UTC = 0) for the caller to place in its zone."""
         ...
 
     def load_outcomes(self, chosen: SignalFilter) -> OutcomeColumns:
