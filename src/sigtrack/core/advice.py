@@ -27,10 +27,7 @@ from sigtrack.core.breakdowns import CONFIDENCE_BAND, NONE, BreakdownKey, confid
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.performance import OutcomeColumns, SignalFrame, result_counts
 from sigtrack.core.signals import Result
-from sigtrack.core.stats import ResultCounts, spread_of
-
-F64 = npt.NDArray[np.float64]
-B = npt.NDArray[np.bool_]
+from sigtrack.core.stats import Z_95, ResultCounts, spread_of
 
 DEFAULT_MIN_N = 30  # signals with a value of the metric, in all, before anything is advised
 # A group is judged from this many values (the breakdowns' minimum). Its interval then
@@ -39,7 +36,6 @@ DEFAULT_MIN_N = 30  # signals with a value of the metric, in all, before anythin
 GROUP_MIN_N = 5
 THRESHOLD_STEP = 5
 NORMAL_FROM = 200  # from this many values a group's interval uses its own spread alone
-Z_95 = 1.959963984540054
 
 Evidence = Mapping[str, float | int | str | None]
 

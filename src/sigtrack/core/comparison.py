@@ -29,13 +29,13 @@ from sigtrack.core.performance import (
     result_counts,
     summarize,
 )
-from sigtrack.core.stats import CountSummary, ResultCounts, spread_of, summarize_counts
+from sigtrack.core.stats import Z_95, CountSummary, ResultCounts, spread_of, summarize_counts
 
 F64 = npt.NDArray[np.float64]
 
 ALPHA = 0.05
 POWER = 0.80
-Z_ALPHA = 1.959963984540054  # two-sided 5 %
+Z_ALPHA = Z_95  # two-sided 5 %
 Z_POWER = 0.8416212335729143  # one-sided 80 %
 BOOTSTRAP_DRAWS = 2_000
 SEED = 20261124
