@@ -309,6 +309,8 @@ def test_sums_without_a_split_give_no_profit_factor_rather_than_a_guess() -> Non
 
 def test_adding_counts_keeps_a_split_only_when_both_sides_have_one() -> None:
     with_split = ResultCounts(by_result={Result.WIN: 1}, split=PnlSplit(gain_sum_pct=1.0))
-    without = ResultCounts(by_result={Result.LOSS: 1})
+    without = ResultCounts(by_result={Result.LOSS: 1}, pnl_sum_pct=-1.0, pnl_count=1)
     assert (with_split + with_split).split == PnlSplit(gain_sum_pct=2.0)
-    assert (with_split + without).split is None
+    assert (with_split + without).split is None  # a PnL of its own, not split
+    nothing = ResultCounts(by_result={})  # no PnL at all: its split is known, all zeros
+    assert sum([with_split, with_split], nothing).split == PnlSplit(gain_sum_pct=2.0)

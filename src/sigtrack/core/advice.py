@@ -26,8 +26,7 @@ import numpy.typing as npt
 from sigtrack.core.breakdowns import CONFIDENCE_BAND, NONE, BreakdownKey, confidence_band
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.performance import OutcomeColumns, SignalFrame, result_counts
-from sigtrack.core.signals import Result
-from sigtrack.core.stats import Z_95, ResultCounts, spread_of
+from sigtrack.core.stats import Z_95, ResultCounts, spread_of, summarize_counts
 
 DEFAULT_MIN_N = 30  # signals with a value of the metric, in all, before anything is advised
 # A group is judged from this many values (the breakdowns' minimum). Its interval then
@@ -259,20 +258,19 @@ def confidence_sweep(bands: Mapping[str, ResultCounts], metric: Metric) -> tuple
         return ()
     rows = []
     for t in range(min(valued), 100, THRESHOLD_STEP):
-        chosen = [group for low, group in by_low if low >= t]
-        n = sum(_moments(group, metric)[0] for group in chosen)
+        chosen = sum((group for low, group in by_low if low >= t), ResultCounts(by_result={}))
+        n, total, _ = _moments(chosen, metric)
         if not n:
             break
-        wins = sum(group.by_result.get(Result.WIN, 0) for group in chosen)
-        losses = sum(group.by_result.get(Result.LOSS, 0) for group in chosen)
+        summary = summarize_counts(chosen)
         rows.append(
             ThresholdRow(
                 threshold=t,
                 n=n,
-                wins=wins,
-                losses=losses,
-                winrate=wins / (wins + losses) if wins + losses else None,
-                expectancy=sum(_moments(group, metric)[1] for group in chosen) / n,
+                wins=summary.wins,
+                losses=summary.losses,
+                winrate=summary.winrate,
+                expectancy=total / n,
             )
         )
     return tuple(rows)

@@ -74,12 +74,15 @@ class ResultCounts:
     r_sq: float = 0.0
     split: PnlSplit | None = None  # None: the source did not sum them
 
+    def known_split(self) -> PnlSplit | None:
+        """The split, known to be all zeros where no signal has a PnL."""
+        return PnlSplit() if self.split is None and not self.pnl_count else self.split
+
     def __add__(self, other: ResultCounts) -> ResultCounts:
         results = set(self.by_result) | set(other.by_result)
         by_result = {r: self.by_result.get(r, 0) + other.by_result.get(r, 0) for r in results}
-        split = None
-        if self.split is not None and other.split is not None:
-            split = self.split + other.split
+        mine, theirs = self.known_split(), other.known_split()
+        split = None if mine is None or theirs is None else mine + theirs
         return ResultCounts(
             open=self.open + other.open,
             by_result={r: n for r, n in by_result.items() if n},
