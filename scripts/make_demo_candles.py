@@ -3,9 +3,10 @@
 The hourly prices are those of make_demo_history.py (same seed, same draws), so the
 candles pass through the prices the example signals were given at. Between two hours
 the minute path is a Brownian bridge in log price whose volatility follows a slow
-GARCH-like regime, with Student-t (fat-tailed) shocks; each minute's high and low come
-from four sub-steps, rounded to the coin's tick. Volume is lognormal. The candles cover
-the last nine days of the history (where the open signals live) and stop at its end.
+GARCH-like regime (and the history's lull over the last weekend), with Student-t
+(fat-tailed) shocks; each minute's high and low come from four sub-steps, rounded to the
+coin's tick. Volume is lognormal. The candles cover the last nine days of the history
+(where the open signals live) and stop at its end.
 
 Same seed, same bytes: `.venv/bin/python scripts/make_demo_candles.py`.
 """
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import make_demo_history as history
 
 CANDLE_SEED = 20261124
-FIRST_DAY = 33  # of the 42 days: 2026-11-07, before the oldest open signal
+FIRST_DAY = history.DAYS - 9  # 2026-11-07: the last nine days, before the oldest open signal
 OUT = history.OUT / "candles"
 SUBSTEPS = 4
 
@@ -39,7 +40,8 @@ def minute_path(rng: np.random.Generator, hourly: list[float], vol: float) -> np
     regime /= regime.mean()
     pieces = []
     for h in range(len(hours) - 1):
-        shocks = rng.standard_t(4, steps) / np.sqrt(2) * sigma * regime[h]
+        calm = history.calm(FIRST_DAY * 24 + h)  # the history's lull, within the hours too
+        shocks = rng.standard_t(4, steps) / np.sqrt(2) * sigma * regime[h] * calm
         walk = np.concatenate([[0.0], np.cumsum(shocks)])
         bridge = walk - np.linspace(0, 1, steps + 1) * walk[-1]  # pinned at both hours
         pieces.append(hours[h] + bridge[:-1] + np.linspace(0, 1, steps + 1)[:-1] * (

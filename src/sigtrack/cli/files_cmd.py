@@ -22,6 +22,7 @@ from sigtrack.services.legacy import ImportReport
 
 DEMO_DIR = Path("signal_logs")
 # The bundled history and candles end here (scripts/make_demo_history.py, make_demo_candles.py).
+DEMO_HISTORY_START = datetime(2026, 9, 6, 17, 0, tzinfo=UTC)  # 2026-09-07 00:00 in Jakarta
 DEMO_HISTORY_END = datetime(2026, 11, 15, 17, 0, tzinfo=UTC)
 
 
@@ -152,7 +153,9 @@ def demo(
     out.print(f"\nThe weekly report as a page (opens offline): {page.resolve()}", markup=False)
     url = mask_url(st.settings.resolved_database_url)
     out.print(f"Explore it: sigtrack --db {url} list --limit 10", markup=False)
-    out.print(f"            sigtrack --db {url} stats --by symbol --days 60", markup=False)
+    since = f"--since {DEMO_HISTORY_START.astimezone(zone):%Y-%m-%d}"
+    for then in (f"stats --by tag {since}", "compare --a strategy=v1 --b strategy=v2", "advise"):
+        out.print(f"            sigtrack --db {url} {then}", markup=False)
 
 
 def _copy_bundled(package_dir: str, target: Path, suffix: str) -> Path:
