@@ -191,9 +191,9 @@ def test_show_without_json_prints_the_fields_and_the_history(cli: Cli) -> None:
 
 
 @pytest.mark.parametrize("command", ["show", "cancel", "close"])
-def test_an_unknown_signal_id_exits_1_naming_the_id(cli: Cli, command: str) -> None:
+def test_an_unknown_signal_id_is_bad_input_exiting_2_naming_the_id(cli: Cli, command: str) -> None:
     extra = ("--result", "win") if command == "close" else ()
-    run = cli(command, "0_BTCUSDT_1", *extra, code=1)
+    run = cli(command, "0_BTCUSDT_1", *extra, code=2)
     assert "0_BTCUSDT_1" in one_error_line(run.err)
 
 

@@ -14,7 +14,7 @@ import typer
 from sigtrack.adapters.tabular import FORMATS
 from sigtrack.cli.app import app, err, out, print_json, state
 from sigtrack.cli.settle_cmd import render_pass
-from sigtrack.config import mask_url
+from sigtrack.config import mask_url, parse_zone
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.filters import parse_filter
 from sigtrack.core.texts import render_winrate
@@ -62,15 +62,29 @@ def print_import_report(report: ImportReport) -> None:
             err.print(f"  {problem}", markup=False)
 
 
+def _files_zone(value: str | None) -> str | None:
+    """The zone of the old files' naive times, checked under its own option's name."""
+    if value is not None:
+        parse_zone(value, "--files-tz")
+    return value
+
+
+def files_tz_option(what: str) -> object:
+    return typer.Option(
+        "--files-tz",
+        metavar="ZONE",
+        callback=_files_zone,
+        help=f"Zone of {what} (default: the display zone, --tz).",
+    )
+
+
 @app.command("import-jsonl")
 def import_jsonl(
     ctx: typer.Context,
     paths: Annotated[
         list[Path], typer.Argument(help="Old tracker files, or folders holding them.")
     ],
-    tz: Annotated[
-        str | None, typer.Option("--tz", help="Zone of naive timestamps (default Asia/Jakarta).")
-    ] = None,
+    files_tz: Annotated[str | None, files_tz_option("the files' naive times")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import active_signals.jsonl, completed_signals.jsonl and prompts_*.jsonl; safe to repeat."""
@@ -78,7 +92,7 @@ def import_jsonl(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise InvalidInput("paths", f"no such file or folder (got {missing[0]!r})")
-    report = st.tracker.import_jsonl(paths, tz=tz)
+    report = st.tracker.import_jsonl(paths, tz=files_tz)
     if as_json:
         print_json(asdict(report))
     else:
@@ -89,14 +103,14 @@ def import_jsonl(
 def export_jsonl(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Folder to write the files into.")],
-    tz: Annotated[str | None, typer.Option("--tz", help="Zone of the written times.")] = None,
+    files_tz: Annotated[str | None, files_tz_option("the written times")] = None,
     aware: Annotated[
         bool, typer.Option("--aware", help="Write times with their offset (default: naive local).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Write the old tracker's files from the store, so tools built on them keep working."""
-    report = state(ctx).tracker.export_jsonl(directory, tz=tz, aware=aware)
+    report = state(ctx).tracker.export_jsonl(directory, tz=files_tz, aware=aware)
     if as_json:
         print_json(asdict(report))
         return
@@ -182,5 +196,8 @@ def export_table(
     if fmt not in FORMATS:
         raise InvalidInput("--format", f"must be one of {', '.join(FORMATS)} (got {fmt!r})")
     chosen = parse_filter(filter_, st.settings.zone, option="--filter")
-    rows = st.tracker.export(out_file, fmt=fmt, chosen=chosen)
+    try:
+        rows = st.tracker.export(out_file, fmt=fmt, chosen=chosen)
+    except OSError as exc:
+        raise InvalidInput("--out", f"cannot write {out_file}: {exc.strerror}") from None
     out.print(f"{out_file}: {rows} signal(s)", markup=False)

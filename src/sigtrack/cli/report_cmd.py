@@ -22,6 +22,7 @@ def weekly(
         str | None, typer.Option(metavar="YYYY-Www", help="Default: the last complete week.")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="text, json or html.")] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (--format json).")] = False,
     lang: Annotated[str | None, typer.Option("--lang", help="id or en.")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
     as_of: Annotated[
@@ -30,6 +31,9 @@ def weekly(
 ) -> None:
     """The weekly report: totals, winrate, best / worst coins, sides, tags, activity, advice."""
     st = state(ctx)
+    if as_json and fmt not in ("text", "json"):
+        raise InvalidInput("--json", f"means --format json; drop one (got --format {fmt!r})")
+    fmt = "json" if as_json else fmt
     now = parse_time_option(as_of, "--as-of", st.settings.zone) if as_of else None
     rendered = st.tracker.weekly_report(week, fmt=fmt, lang=lang, now=now)
     if out_file is None:
