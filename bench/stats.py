@@ -40,6 +40,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, event, func, select, text
 
+import sigtrack.core.render.report as report_rendering
+import sigtrack.services.analysis as analysis_module
 import sigtrack.services.reports as reports_module
 from sigtrack import Tracker
 from sigtrack.adapters.market.files import FileCandleSource
@@ -804,10 +806,11 @@ def weekly_anatomy(tracker: Tracker, now: datetime) -> dict[str, Any]:
             stack.enter_context(mock.patch.object(store, name, wrapped))
         listing = timer.wrap("store.list_activity", store.list_activity, consume=True)
         stack.enter_context(mock.patch.object(store, "list_activity", listing))
-        api = sys.modules[type(tracker).weekly.__module__]  # where Tracker.weekly lives
-        for name in ("build_weekly_report", "render_weekly_text"):
-            wrapped = timer.wrap(name, getattr(api, name))
-            stack.enter_context(mock.patch.object(api, name, wrapped))
+        # where the analysis service builds the report, and where the text is rendered
+        for module, name in ((analysis_module, "build_weekly_report"),
+                             (report_rendering, "render_weekly_text")):  # fmt: skip
+            wrapped = timer.wrap(name, getattr(module, name))
+            stack.enter_context(mock.patch.object(module, name, wrapped))
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         total = time_once(lambda: tracker.weekly_report(fmt="text", now=now))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

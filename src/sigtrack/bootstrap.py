@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sigtrack.adapters.market.cache import CachedCandleSource
-from sigtrack.adapters.market.exchange import CcxtCandleSource
 from sigtrack.adapters.market.files import FileCandleSource
 from sigtrack.adapters.storage import SqlSignalStore, create_store_engine, migrate
+from sigtrack.adapters.tabular import signals_table, write_table
 from sigtrack.config import Settings
+from sigtrack.core.errors import InvalidInput
+from sigtrack.core.records import SignalRecord
+from sigtrack.services.analysis import AnalysisService
 from sigtrack.services.ports import CandleSource
 from sigtrack.services.settling import SettlingService
 from sigtrack.services.tracking import TrackingService
@@ -20,6 +25,7 @@ class App:
     settings: Settings
     store: SqlSignalStore
     tracking: TrackingService
+    analysis: AnalysisService
 
 
 def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
@@ -37,7 +43,14 @@ def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
             raise
     store = SqlSignalStore(engine)
     tracking = TrackingService(store, defaults=settings.signal_defaults, zone=settings.zone)
-    return App(settings=settings, store=store, tracking=tracking)
+    analysis = AnalysisService(
+        store=store,
+        zone=settings.zone,
+        policy=settings.policy,
+        candle_sources=partial(build_candle_source, settings),
+        write_table=write_signals_table,
+    )
+    return App(settings=settings, store=store, tracking=tracking, analysis=analysis)
 
 
 def build_candle_source(
@@ -45,8 +58,13 @@ def build_candle_source(
 ) -> CandleSource:
     """Candle files when given (a folder of SYMBOL.csv / .parquet, or one file with
     `symbol`), else the configured exchange behind the Parquet cache."""
+    if candles is not None and not candles.exists():
+        raise InvalidInput("candles", f"no such file or folder (got {str(candles)!r})")
     if candles is not None:
         return FileCandleSource(candles, symbol=symbol)
+    # ccxt takes about a second to import: only a pass that reads the exchange pays it
+    from sigtrack.adapters.market.exchange import CcxtCandleSource  # noqa: PLC0415
+
     exchange = CcxtCandleSource(
         settings.exchange,
         settings.market,
@@ -60,3 +78,10 @@ def build_candle_source(
 
 def build_settling(app: App, source: CandleSource) -> SettlingService:
     return SettlingService(app.store, source, app.settings.policy)
+
+
+def write_signals_table(records: Iterable[SignalRecord], path: Path, fmt: str) -> int:
+    """The signals as one Parquet or CSV table at `path`; returns the rows written."""
+    table = signals_table(records)
+    write_table(table, path, fmt)
+    return int(table.num_rows)

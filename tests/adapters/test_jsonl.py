@@ -10,8 +10,8 @@ import pytest
 
 from factories import settings_for
 from sigtrack import Tracker
+from sigtrack.core.render.signals import record_json
 from sigtrack.core.signals import Result, Status
-from sigtrack.services.views import record_json
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 OLD_ACTIVE = {

@@ -132,3 +132,18 @@ def test_the_records_listed_by_a_filter_are_the_ones_its_numbers_count_oldest_fi
     created = [r.signal.created_at for r in records]
     assert created == sorted(created)
     assert len(records) == summary.total
+
+
+@pytest.mark.parametrize(
+    ("chosen", "symbols"),
+    [("", ["BTCUSDT", "BTCUSDT", "ETHUSDT", "BTCUSDT"]),
+     ("tag=demand_zone", ["BTCUSDT", "ETHUSDT", "BTCUSDT"]),
+     ("min_confidence=90,side=short", ["ETHUSDT"]), ("until=2026-11-20", ["BTCUSDT"] * 2),
+     ("tag=nothing", [])],
+)  # fmt: skip
+def test_the_table_export_holds_the_signals_the_filters_numbers_count_oldest_first(
+    seeded: Tracker, chosen: str, symbols: list[str]
+) -> None:
+    table = seeded.to_arrow(chosen)
+    assert table.column("symbol").to_pylist() == symbols
+    assert table.num_rows == seeded.performance(chosen).total

@@ -22,8 +22,9 @@ from sigtrack.core.advice import (
 from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.performance import RESULT_CODES, SignalFrame, columns_from_rows
+from sigtrack.core.render.advice import render_advice_item
 from sigtrack.core.stats import ResultCounts
-from sigtrack.core.texts import Lang, render_advice_item
+from sigtrack.core.texts import Lang
 
 
 def frame(rows: list[dict[str, object]]) -> SignalFrame:

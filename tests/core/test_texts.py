@@ -10,7 +10,8 @@ import pytest
 
 from factories import summarize
 from sigtrack.core.errors import InvalidInput
-from sigtrack.core.texts import NO_VALUE, Lang, format_pct, parse_lang, render_winrate
+from sigtrack.core.render.winrate import render_winrate
+from sigtrack.core.texts import NO_VALUE, Lang, format_pct, parse_lang
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)  # 17:00 WIB

@@ -12,7 +12,8 @@ from sigtrack.core.candles import MINUTE_MS, Candles
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.performance import SignalFrame, columns_from_rows
 from sigtrack.core.policy import ResolutionPolicy
-from sigtrack.core.texts import Lang, render_advice_item
+from sigtrack.core.render.advice import render_advice_item
+from sigtrack.core.texts import Lang
 from sigtrack.core.whatif import Unit, parse_grid, what_if, whatif_advice
 
 T0 = 1_767_571_200_000

@@ -17,7 +17,7 @@ from sigtrack.cli.settle_cmd import render_pass
 from sigtrack.config import mask_url, parse_zone
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.filters import parse_filter
-from sigtrack.core.texts import render_winrate
+from sigtrack.core.render.winrate import render_winrate
 from sigtrack.services.legacy import ImportReport
 
 DEMO_DIR = Path("signal_logs")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from sigtrack.cli.app import app, out, state
 from sigtrack.cli.signals_cmd import parse_time_option
 from sigtrack.core.errors import InvalidInput
+from sigtrack.core.render.report import check_report_format, render_weekly
 
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
@@ -34,8 +36,10 @@ def weekly(
     if as_json and fmt not in ("text", "json"):
         raise InvalidInput("--json", f"means --format json; drop one (got --format {fmt!r})")
     fmt = "json" if as_json else fmt
-    now = parse_time_option(as_of, "--as-of", st.settings.zone) if as_of else None
-    rendered = st.tracker.weekly_report(week, fmt=fmt, lang=lang, now=now)
+    now = parse_time_option(as_of, "--as-of", st.settings.zone) if as_of else datetime.now(UTC)
+    check_report_format(fmt)
+    report = st.app.analysis.weekly(week, now=now)
+    rendered = render_weekly(report, fmt, st.language(lang))
     if out_file is None:
         out.print(rendered, markup=False, highlight=False)
         return

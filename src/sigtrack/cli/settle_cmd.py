@@ -15,10 +15,10 @@ from sigtrack.cli.app import app, out, print_json, state
 from sigtrack.cli.signals_cmd import parse_time_option, whole_number
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.outcomes import ms_to_datetime
+from sigtrack.core.render.values import iso
 from sigtrack.core.signals import normalize_symbol
 from sigtrack.core.texts import Lang, format_pct, text
 from sigtrack.services.settling import PassReport, run_monitor
-from sigtrack.services.views import iso
 
 CandlesOption = Annotated[
     Path | None,

@@ -8,14 +8,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from sigtrack.cli.app import app, out, print_json, state
+from sigtrack.cli.tables import rich_table
 from sigtrack.core.errors import InvalidBatch, InvalidInput
 from sigtrack.core.records import SignalRecord
+from sigtrack.core.render.signals import (
+    history_lines,
+    record_json,
+    signal_detail_table,
+    signal_list_table,
+    signal_view,
+)
 from sigtrack.core.signal_input import json_problem, parse_datetime
 from sigtrack.core.signals import to_number
-from sigtrack.services.views import event_json, record_json
 
 CLI_SOURCE = "manual"
 
@@ -190,21 +196,13 @@ def show(
     """Show one signal and its history."""
     st = state(ctx)
     zone = st.settings.zone
-    record = st.tracker.get(signal_id)
-    events = [event_json(e, zone) for e in st.tracker.events(signal_id)]
-    view = record_json(record, zone) | {"events": events}
+    tracking = st.app.tracking
+    view = signal_view(tracking.get(signal_id), tracking.events(signal_id), zone)
     if as_json:
         print_json(view)
         return
-    table = Table(show_header=False, box=None)
-    for key, value in view.items():
-        if key != "events":
-            table.add_row(key, "—" if value is None else str(value))
-    out.print(table)
-    out.print("history:")
-    for e in events:
-        note = f" ({e['note']})" if e["note"] else ""
-        out.print(f"  {e['at']}  {e['kind']:<9} by {e['actor']}{note}  {e['data']}", markup=False)
+    out.print(rich_table(signal_detail_table(view)))
+    out.print("\n".join(history_lines(view)), markup=False)
 
 
 @app.command("list")
@@ -223,18 +221,10 @@ def list_(
     st = state(ctx)
     zone = st.settings.zone
     since_at = parse_time_option(since, "--since", zone) if since else None
-    records = st.tracker.list(status=status, since=since_at, limit=whole_number(limit, "--limit"))
+    records = st.app.tracking.list_signals(
+        status=status, since=since_at, limit=whole_number(limit, "--limit")
+    )
     if as_json:
         print_json([record_json(r, zone) for r in records])
         return
-    table = Table("signal_id", "created", "symbol", "side", "tf", "entry", "tp1", "sl", "status",
-                  "result", "pnl %")  # fmt: skip
-    for r in records:
-        s = r.signal
-        table.add_row(
-            r.signal_id, s.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), s.symbol,
-            s.side.value, s.timeframe.value, f"{s.entry:g}", f"{s.tp1:g}", f"{s.stop:g}",
-            r.status.value, r.result or "—", "—" if r.pnl_pct is None else f"{r.pnl_pct:+.2f}",
-        )  # fmt: skip
-    out.print(table)
-    out.print(f"{len(records)} signal(s)")
+    out.print(rich_table(signal_list_table(records, zone)))

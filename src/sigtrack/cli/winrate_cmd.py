@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from sigtrack.cli.app import app, out, print_json, state
 from sigtrack.cli.signals_cmd import parse_time_option, whole_number
-from sigtrack.core.texts import render_winrate
-from sigtrack.services.views import winrate_json
+from sigtrack.core.render.winrate import render_winrate, winrate_json
 
 
 @app.command()
@@ -27,8 +27,8 @@ def winrate(
     """Winrate of the signals created in the last N days (the old /winrate)."""
     st = state(ctx)
     zone = st.settings.zone
-    now = parse_time_option(as_of, "--as-of", zone) if as_of else None
-    summary = st.tracker.winrate(whole_number(days, "--days") or 0, now=now)
+    now = parse_time_option(as_of, "--as-of", zone) if as_of else datetime.now(UTC)
+    summary = st.app.tracking.winrate(whole_number(days, "--days") or 0, now=now)
     if as_json:
         print_json(winrate_json(summary, zone))
     else:

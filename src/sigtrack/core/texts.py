@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
 from enum import StrEnum
 
-from sigtrack.core.advice import AdviceItem, Metric
 from sigtrack.core.errors import InvalidInput
-from sigtrack.core.stats import WinrateSummary
 
 NO_VALUE = "—"
 
@@ -252,58 +249,3 @@ def format_pct(value: float | None, *, signed: bool = False, digits: int = 1) ->
     if value is None:
         return NO_VALUE
     return f"{value:+.{digits}f}%" if signed else f"{value:.{digits}f}%"
-
-
-def render_winrate(summary: WinrateSummary, zone: tzinfo, lang: Lang = Lang.ID) -> str:
-    """The old /winrate message, plus the interval, the other results and the open count."""
-    lines = [text("winrate.title", lang, days=summary.days), ""]
-    local_since = summary.since.astimezone(zone).strftime("%Y-%m-%d")
-    local_until = summary.until.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    lines.append(text("winrate.period", lang, since=local_since, until=local_until, zone=zone))
-    lines.append(text("winrate.stats", lang))
-    lines.append(text("winrate.total", lang, n=summary.total))
-    lines.append(text("winrate.wins", lang, n=summary.wins))
-    lines.append(text("winrate.losses", lang, n=summary.losses))
-    lines.append(text("winrate.rate", lang, rate=format_pct(summary.winrate_pct)))
-    if summary.interval_pct is not None:
-        low, high = summary.interval_pct
-        lines.append(text("winrate.interval", lang, low=format_pct(low), high=format_pct(high)))
-    lines.append(text("winrate.avg_pnl", lang, pnl=format_pct(summary.avg_pnl_pct, signed=True)))
-    if summary.expired or summary.breakeven or summary.cancelled:
-        lines.append(
-            text(
-                "winrate.others",
-                lang,
-                expired=summary.expired,
-                breakeven=summary.breakeven,
-                cancelled=summary.cancelled,
-            )
-        )
-    lines.append("")
-    lines.append(text("winrate.open", lang, n=summary.open))
-    if summary.decided == 0:
-        lines.append(text("winrate.nothing", lang))
-    elif summary.decided < SMALL_SAMPLE:
-        lines.append(text("winrate.small_sample", lang, n=summary.decided))
-    return "\n".join(lines)
-
-
-def render_advice_item(item: AdviceItem, lang: Lang = Lang.ID) -> str:
-    """One recommendation in words, with its numbers."""
-    values = dict(item.evidence)
-    unit = " R" if values.get("metric") == Metric.R.value else "%"
-    values["unit_label"] = " R" if values.get("unit") == "r" else "%"
-    for name in (
-        "expectancy",
-        "baseline_expectancy",
-        "interval_low",
-        "interval_high",
-        "recorded_expectancy",
-    ):
-        if name in values:
-            number = values[name]
-            values[name] = NO_VALUE if number is None else f"{float(number):+.2f}{unit}"
-    if "winrate_pct" in values:
-        rate = values["winrate_pct"]
-        values["winrate"] = format_pct(None if rate is None else float(rate))
-    return text(item.message, lang, subject=item.subject, **values)

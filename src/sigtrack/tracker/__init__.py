@@ -90,6 +90,11 @@ class Tracker(Analysis):
         """Open the store named by `SIGTRACK_DATABASE_URL` (or the SQLite default)."""
         return cls(build_app(load_settings()))
 
+    @property
+    def app(self) -> App:
+        """The services this facade calls, for interfaces built beside it (CLI, bot, API)."""
+        return self._app
+
     def dispose(self) -> None:
         self._app.store.dispose()
 
@@ -233,8 +238,6 @@ class Tracker(Analysis):
         """The settling service on candle files (or the configured exchange), with the
         hooks registered by `on_settled`."""
         path = None if candles is None else Path(candles)
-        if path is not None and not path.exists():
-            raise InvalidInput("candles", f"no such file or folder (got {str(path)!r})")
         source = build_candle_source(
             self.settings,
             candles=path,

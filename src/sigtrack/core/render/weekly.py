@@ -1,14 +1,20 @@
-"""The weekly report as a Telegram message, in Indonesian (the old headings) or English."""
+"""The weekly report as a Telegram message (Indonesian, the old headings, or English) and
+as JSON."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sigtrack.core.breakdowns import Breakdown, GroupSummary
-from sigtrack.core.comparison import ComparisonOf, Side, Verdict
+from sigtrack.core.comparison import ComparisonOf, Side
+from sigtrack.core.outcomes import ms_to_datetime
 from sigtrack.core.performance import Performance
+from sigtrack.core.render.advice import advice_json, render_advice
+from sigtrack.core.render.breakdown import rows_json
+from sigtrack.core.render.comparison import comparison_numbers, performance_json, verdict_text
+from sigtrack.core.render.values import Json, iso, rate_text
 from sigtrack.core.report import WeeklyReport
-from sigtrack.core.texts import NO_VALUE, Lang, format_pct, render_advice_item, text
+from sigtrack.core.texts import NO_VALUE, Lang, format_pct, text
 
 MAX_ROWS = 5
 
@@ -38,15 +44,8 @@ def render_weekly_text(report: WeeklyReport, lang: Lang = Lang.ID) -> str:
                                  previous=s.previous))  # fmt: skip
         lines += ["", text("report.analysis", lang), *_analysis(report, lang)]
     lines += ["", text("report.activity", lang), *_activity(report, lang)]
-    lines += ["", text("advice.title", lang)]
-    lines += [f"• {render_advice_item(item, lang)}" for item in report.advice.items] or [
-        text("advice.none", lang)
-    ]
+    lines += ["", render_advice(report.advice, lang)]
     return "\n".join(lines)
-
-
-def _rate(value: float | None) -> str:
-    return format_pct(None if value is None else value * 100)
 
 
 def _performance(p: Performance, lang: Lang) -> list[str]:
@@ -54,8 +53,8 @@ def _performance(p: Performance, lang: Lang) -> list[str]:
     return [
         text("report.totals", lang, total=p.total, wins=p.wins, losses=p.losses,
              expired=p.expired, breakeven=p.breakeven, open=p.open, cancelled=p.cancelled),
-        text("report.winrate", lang, rate=_rate(p.winrate), low=low, high=high,
-             strict=_rate(p.strict_winrate)),
+        text("report.winrate", lang, rate=rate_text(p.winrate), low=low, high=high,
+             strict=rate_text(p.strict_winrate)),
         text("report.pnl", lang, avg=format_pct(p.avg_pnl_pct, signed=True, digits=2),
              median=format_pct(p.median_pnl_pct, signed=True, digits=2),
              total=format_pct(p.total_pnl_pct, signed=True, digits=2),
@@ -63,22 +62,17 @@ def _performance(p: Performance, lang: Lang) -> list[str]:
         text("report.edge", lang,
              r=NO_VALUE if p.expectancy_r is None else f"{p.expectancy_r:+.2f} R",
              pf=NO_VALUE if p.profit_factor is None else f"{p.profit_factor:.2f}",
-             be=_rate(p.breakeven_winrate)),
+             be=rate_text(p.breakeven_winrate)),
     ]  # fmt: skip
 
 
 def _versus(key: str, c: ComparisonOf[Side], lang: Lang, **names: str) -> str:
-    verdict = (
-        text("verdict.more", lang, n=c.more_per_side)
-        if c.verdict is Verdict.NOT_ENOUGH and c.more_per_side
-        else text(f"verdict.{c.verdict.value}", lang)
-    )
-    return text(key, lang, prev=_rate(c.a.winrate), now=_rate(c.b.winrate), verdict=verdict,
-                **names)  # fmt: skip
+    return text(key, lang, prev=rate_text(c.a.winrate), now=rate_text(c.b.winrate),
+                verdict=verdict_text(c, lang), **names)  # fmt: skip
 
 
 def _row(row: GroupSummary) -> str:
-    return f"{row.key} {_rate(row.winrate)} ({row.wins}/{row.decided})"
+    return f"{row.key} {rate_text(row.winrate)} ({row.wins}/{row.decided})"
 
 
 def _rows(result: Breakdown) -> str:
@@ -114,3 +108,40 @@ def _activity(report: WeeklyReport, lang: Lang) -> list[str]:
         *days,
         text("report.activity_top", lang, rows=top),
     ]
+
+
+def weekly_json(report: WeeklyReport, lang: Lang) -> Json:
+    week, zone = report.week, report.week.since.tzinfo
+    assert zone is not None
+    strategy = report.vs_previous_strategy
+    return {
+        "week": week.label,
+        "since": iso(week.since, zone),
+        "until": iso(week.until, zone),
+        "empty": report.is_empty,
+        "performance": performance_json(report.performance),
+        "previous_week": performance_json(report.previous_week),
+        "vs_previous_week": comparison_numbers(report.vs_previous_week),
+        "vs_previous_strategy": None
+        if strategy is None
+        else {
+            "current": strategy.current,
+            "previous": strategy.previous,
+            **comparison_numbers(strategy.comparison),
+        },
+        "by_symbol": rows_json(report.by_symbol),
+        "by_side": rows_json(report.by_side),
+        "by_tag": rows_json(report.by_tag),
+        "by_timeframe": rows_json(report.by_timeframe),
+        "by_confidence": rows_json(report.by_confidence),
+        "activity": {
+            "total": report.activity.total,
+            "users": report.activity.users,
+            "per_day": [{"day": d, "commands": n} for d, n in report.activity.per_day],
+            "commands": [{"command": c, "n": n} for c, n in report.activity.commands],
+        },
+        "advice": advice_json(report.advice, lang),
+        "equity": [
+            {"at": iso(ms_to_datetime(ms), zone), "cum_pnl_pct": pnl} for ms, pnl in report.equity
+        ],
+    }

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from html import escape
 
 from sigtrack.core.breakdowns import GroupSummary
+from sigtrack.core.render.weekly import render_weekly_text
 from sigtrack.core.report import WeeklyReport
-from sigtrack.core.report_text import render_weekly_text
 from sigtrack.core.texts import Lang, format_pct
 
 W, H, PAD = 640, 260, 44

@@ -1,0 +1,63 @@
+"""The /winrate message (the old tracker's labels, id / en) and its JSON view."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from sigtrack.core.render.values import Json, iso, pct
+from sigtrack.core.stats import WinrateSummary
+from sigtrack.core.texts import SMALL_SAMPLE, Lang, format_pct, text
+
+
+def render_winrate(summary: WinrateSummary, zone: tzinfo, lang: Lang = Lang.ID) -> str:
+    """The old /winrate message, plus the interval, the other results and the open count."""
+    lines = [text("winrate.title", lang, days=summary.days), ""]
+    local_since = summary.since.astimezone(zone).strftime("%Y-%m-%d")
+    local_until = summary.until.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    lines.append(text("winrate.period", lang, since=local_since, until=local_until, zone=zone))
+    lines.append(text("winrate.stats", lang))
+    lines.append(text("winrate.total", lang, n=summary.total))
+    lines.append(text("winrate.wins", lang, n=summary.wins))
+    lines.append(text("winrate.losses", lang, n=summary.losses))
+    lines.append(text("winrate.rate", lang, rate=format_pct(summary.winrate_pct)))
+    if summary.interval_pct is not None:
+        low, high = summary.interval_pct
+        lines.append(text("winrate.interval", lang, low=format_pct(low), high=format_pct(high)))
+    lines.append(text("winrate.avg_pnl", lang, pnl=format_pct(summary.avg_pnl_pct, signed=True)))
+    if summary.expired or summary.breakeven or summary.cancelled:
+        lines.append(
+            text(
+                "winrate.others",
+                lang,
+                expired=summary.expired,
+                breakeven=summary.breakeven,
+                cancelled=summary.cancelled,
+            )
+        )
+    lines.append("")
+    lines.append(text("winrate.open", lang, n=summary.open))
+    if summary.decided == 0:
+        lines.append(text("winrate.nothing", lang))
+    elif summary.decided < SMALL_SAMPLE:
+        lines.append(text("winrate.small_sample", lang, n=summary.decided))
+    return "\n".join(lines)
+
+
+def winrate_json(summary: WinrateSummary, zone: tzinfo) -> Json:
+    interval = summary.interval_pct
+    return {
+        "days": summary.days,
+        "since": iso(summary.since, zone),
+        "until": iso(summary.until, zone),
+        "total": summary.total,
+        "wins": summary.wins,
+        "losses": summary.losses,
+        "expired": summary.expired,
+        "breakeven": summary.breakeven,
+        "cancelled": summary.cancelled,
+        "open": summary.open,
+        "winrate_pct": summary.winrate_pct,
+        "winrate_interval_pct": list(interval) if interval else None,
+        "strict_winrate_pct": pct(summary.strict_winrate),
+        "avg_pnl_pct": summary.avg_pnl_pct,
+    }
