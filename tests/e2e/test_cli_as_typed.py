@@ -261,14 +261,14 @@ def test_an_unknown_signal_id_is_bad_input(cli: Cli, args: list[str]) -> None:
         (["list", "--config", "no/such.toml"], "--config", "'no/such.toml'"),
         (["import-jsonl", ".", "--files-tz", "Mars/Base"], "--files-tz", "'Mars/Base'"),
         (["export-jsonl", "out", "--files-tz", "Mars/Base"], "--files-tz", "'Mars/Base'"),
-        (["stats", "--by", "colour"], "by", "'colour'"),
+        (["stats", "--by", "colour"], "--by", "'colour'"),
         (["stats", "--min-n", "many"], "--min-n", "'many'"),
         (["compare", "--a", "colour=red", "--b", "side=LONG"], "--a", "colour"),
         (["advise", "--filter", "colour"], "--filter", "'colour'"),
         (["whatif", "--unit", "bananas"], "--unit", "'bananas'"),
         (["whatif", "--targets", "1,x"], "--targets", "x"),
-        (["report", "weekly", "--week", "W47"], "week", "'W47'"),
-        (["report", "weekly", "--format", "pdf"], "fmt", "'pdf'"),
+        (["report", "weekly", "--week", "W47"], "--week", "'W47'"),
+        (["report", "weekly", "--format", "pdf"], "--format", "'pdf'"),
         (["export", "--out", "x.xlsx", "--format", "xlsx"], "--format", "'xlsx'"),
         (["resolve", "--candles", "no/such/dir"], "--candles", "'no/such/dir'"),
         (["resolve", "--as-of", "soon"], "--as-of", "'soon'"),
@@ -276,9 +276,14 @@ def test_an_unknown_signal_id_is_bad_input(cli: Cli, args: list[str]) -> None:
         (["monitor", "--passes", "0"], "--passes", "'0'"),
         (["track", "--file", "no/such.jsonl"], "--file", "'no/such.jsonl'"),
         (["cancel", "bad id!"], "signal_id", "'bad id!'"),
+        ([*TRACK, "--sl", "52000"], "--sl", "sl=52000"),
+        (["close", "NOPE", "--result", "expired"], "--result", "'expired'"),
+        (["list", "--status", "open-ish"], "--status", "'open-ish'"),
+        (["list", "--limit", "0"], "--limit", "0"),
+        (["winrate", "--days", "0"], "--days", "0"),
     ],
 )
-def test_bad_input_to_any_command_exits_2_naming_the_field_and_the_value(
+def test_bad_input_to_any_command_exits_2_naming_the_option_as_typed_and_the_value(
     cli: Cli, args: list[str], field: str, value: str
 ) -> None:
     line = one_error_line(cli(*args, code=2).err)

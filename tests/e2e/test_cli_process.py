@@ -39,7 +39,7 @@ def sigtrack(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     [
         (TRACK, 0, "1_BTCUSDT_1767841200\n", ""),
         ([*TRACK, "--sl", "52000"], 2, "",
-         "error: sl: must be below entry for LONG (got sl=52000.0 vs entry=50000.0)\n"),
+         "error: --sl: must be below entry for LONG (got sl=52000.0 vs entry=50000.0)\n"),
         (["close", "1_BTCUSDT_1", "--result", "win"], 2, "",
          "error: signal_id: no signal with id '1_BTCUSDT_1'\n"),
     ],

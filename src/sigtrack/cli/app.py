@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy as _copy
+import functools
 import json
 import logging
 import sys
@@ -15,7 +16,6 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from sigtrack.bootstrap import App
 from sigtrack.config import Settings, load_settings, parse_zone
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.texts import Lang, parse_lang
@@ -48,6 +48,7 @@ class GlobalOptionsGroup(TyperGroup):
         for command in _commands_below(self):
             for option in shared:
                 _accept_global_option(command, option)
+            _name_options_as_typed(command)
 
 
 def _commands_below(group: TyperGroup) -> Iterator[TyperCommand | TyperGroup]:
@@ -77,6 +78,29 @@ def _accept_global_option(command: TyperCommand | TyperGroup, option: TyperOptio
     # Same meaning: the command still gets its value, and the State holds it as well.
     own.help, own.metavar, own.rich_help_panel = option.help, option.metavar, GLOBAL_PANEL
     own.callback = _taker(option.name)
+
+
+def _name_options_as_typed(command: TyperCommand | TyperGroup) -> None:
+    """Bad input names the option as typed (`--format`), not the parameter (`fmt`, `sl`)."""
+    spelled = {
+        p.name: max(p.opts, key=len)
+        for p in command.params
+        if isinstance(p, TyperOption) and p.name and p.expose_value
+    }
+    run = command.callback
+    if run is None or isinstance(command, TyperGroup):
+        return
+
+    @functools.wraps(run)
+    def naming(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return run(*args, **kwargs)
+        except InvalidInput as exc:
+            if exc.field not in spelled:
+                raise
+            raise InvalidInput(spelled[exc.field], exc.reason) from None
+
+    command.callback = naming
 
 
 def _taker(name: str) -> Callable[[Any, Any, object], object]:
@@ -144,11 +168,6 @@ class State:
         if self._tracker is None:
             self._tracker = Tracker.open(settings=self.settings)
         return self._tracker
-
-    @property
-    def app(self) -> App:
-        """The services the commands call (the same ones the `Tracker` calls)."""
-        return self.tracker.app
 
     def language(self, override: str | None) -> Lang:
         return self.settings.lang if override is None else parse_lang(override)
