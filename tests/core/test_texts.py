@@ -99,18 +99,43 @@ def test_a_small_sample_is_labelled_as_such(wins: int, warned: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("by", "line"),
+    ("by", "lines"),
     [
-        ({"win": 1, "expired": 2}, "• Expired: 2 · Breakeven: 0 · Dibatalkan: 0"),
-        ({"win": 1, "breakeven": 1, "cancelled": 4}, "• Expired: 0 · Breakeven: 1 · Dibatalkan: 4"),
+        ({"win": 1, "expired": 2}, ["• Expired: 2 ⌛"]),
+        ({"win": 1, "breakeven": 1, "cancelled": 4},
+         ["• Breakeven: 1 ➖", "• Dibatalkan (tidak termasuk total): 4"]),
     ],
-)
-def test_other_results_are_shown_apart_when_there_are_any(by: dict[str, int], line: str) -> None:
-    assert line in render_winrate(summarize(**by), JAKARTA)
+)  # fmt: skip
+def test_other_results_are_shown_apart_when_there_are_any(
+    by: dict[str, int], lines: list[str]
+) -> None:
+    shown = render_winrate(summarize(**by), JAKARTA).splitlines()
+    assert all(line in shown for line in lines)
 
 
-def test_no_other_results_line_when_there_are_none() -> None:
-    assert "Expired" not in render_winrate(summarize(win=1, loss=1), JAKARTA)
+def test_no_other_results_lines_when_there_are_none() -> None:
+    message = render_winrate(summarize(win=1, loss=1), JAKARTA)
+    assert "Expired" not in message and "Breakeven" not in message and "Dibatalkan" not in message
+
+
+def _count(lines: list[str], label: str) -> int:
+    [line] = [line for line in lines if line.startswith(f"• {label}: ")]
+    return int(line.removeprefix(f"• {label}: ").split()[0])
+
+
+@pytest.mark.parametrize(("lang", "total"), [(Lang.ID, "Total Signal"), (Lang.EN, "Total Signals")])
+def test_the_total_signal_line_adds_up_with_expired_and_breakeven_on_their_own_lines(
+    lang: Lang, total: str
+) -> None:
+    summary = summarize(win=5, loss=3, expired=2, breakeven=1, cancelled=4)
+    lines = render_winrate(summary, JAKARTA, lang).splitlines()
+    assert _count(lines, total) == summary.total == 11
+    parts = ("Win", "Loss", "Expired", "Breakeven")
+    assert sum(_count(lines, label) for label in parts) == _count(lines, total)
+    assert lines.index(f"• {total}: 11") < lines.index("• Expired: 2 ⌛")
+    assert lines.index("• Breakeven: 1 ➖") < next(
+        i for i, line in enumerate(lines) if line.startswith("• Winrate")
+    )
 
 
 @pytest.mark.parametrize(

@@ -29,9 +29,11 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.EN: "• 95% interval: {low} – {high}",
     },
     "winrate.avg_pnl": {Lang.ID: "• Avg PnL: {pnl}", Lang.EN: "• Avg PnL: {pnl}"},
-    "winrate.others": {
-        Lang.ID: "• Expired: {expired} · Breakeven: {breakeven} · Dibatalkan: {cancelled}",
-        Lang.EN: "• Expired: {expired} · Breakeven: {breakeven} · Cancelled: {cancelled}",
+    "winrate.expired": {Lang.ID: "• Expired: {n} ⌛", Lang.EN: "• Expired: {n} ⌛"},
+    "winrate.breakeven": {Lang.ID: "• Breakeven: {n} ➖", Lang.EN: "• Breakeven: {n} ➖"},
+    "winrate.cancelled": {
+        Lang.ID: "• Dibatalkan (tidak termasuk total): {n}",
+        Lang.EN: "• Cancelled (not in the total): {n}",
     },
     "winrate.open": {
         Lang.ID: "⏳ Masih aktif (belum dihitung): {n}",

@@ -10,7 +10,11 @@ from sigtrack.core.texts import SMALL_SAMPLE, Lang, format_pct, text
 
 
 def render_winrate(summary: WinrateSummary, zone: tzinfo, lang: Lang = Lang.ID) -> str:
-    """The old /winrate message, plus the interval, the other results and the open count."""
+    """The old /winrate message, plus the interval, the other results and the open count.
+
+    "Total Signal" counts every closed signal, so EXPIRED and BREAKEVEN get their own lines
+    beside Win and Loss and the lines add up to it; cancelled ones are outside it.
+    """
     lines = [text("winrate.title", lang, days=summary.days), ""]
     local_since = summary.since.astimezone(zone).strftime("%Y-%m-%d")
     local_until = summary.until.astimezone(zone).strftime("%Y-%m-%d %H:%M")
@@ -19,21 +23,17 @@ def render_winrate(summary: WinrateSummary, zone: tzinfo, lang: Lang = Lang.ID) 
     lines.append(text("winrate.total", lang, n=summary.total))
     lines.append(text("winrate.wins", lang, n=summary.wins))
     lines.append(text("winrate.losses", lang, n=summary.losses))
+    if summary.expired:
+        lines.append(text("winrate.expired", lang, n=summary.expired))
+    if summary.breakeven:
+        lines.append(text("winrate.breakeven", lang, n=summary.breakeven))
     lines.append(text("winrate.rate", lang, rate=format_pct(summary.winrate_pct)))
     if summary.interval_pct is not None:
         low, high = summary.interval_pct
         lines.append(text("winrate.interval", lang, low=format_pct(low), high=format_pct(high)))
     lines.append(text("winrate.avg_pnl", lang, pnl=format_pct(summary.avg_pnl_pct, signed=True)))
-    if summary.expired or summary.breakeven or summary.cancelled:
-        lines.append(
-            text(
-                "winrate.others",
-                lang,
-                expired=summary.expired,
-                breakeven=summary.breakeven,
-                cancelled=summary.cancelled,
-            )
-        )
+    if summary.cancelled:
+        lines.append(text("winrate.cancelled", lang, n=summary.cancelled))
     lines.append("")
     lines.append(text("winrate.open", lang, n=summary.open))
     if summary.decided == 0:
