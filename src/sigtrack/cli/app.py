@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
+from sigtrack.bootstrap import App
 from sigtrack.config import Settings, load_settings, parse_zone
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.texts import Lang, parse_lang
@@ -168,6 +169,11 @@ class State:
         if self._tracker is None:
             self._tracker = Tracker.open(settings=self.settings)
         return self._tracker
+
+    @property
+    def app(self) -> App:
+        """The services the commands call (the same ones the `Tracker` calls)."""
+        return self.tracker.app
 
     def language(self, override: str | None) -> Lang:
         return self.settings.lang if override is None else parse_lang(override)
