@@ -6,13 +6,13 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from sigtrack.core.errors import InvalidInput, InvalidSignal
-from sigtrack.core.plain_signals import plain_reasons, plain_signal_of
+from sigtrack.core.errors import InvalidSignal
 from sigtrack.core.signals import (
     MAX_TARGETS,
     Signal,
     SignalDefaults,
     derive_tags,
+    signal_of,
     to_number,
 )
 
@@ -41,6 +41,15 @@ def _first(data: Mapping[str, object], names: Iterable[str]) -> tuple[str, objec
     for name in names:
         if name in data and data[name] is not None:
             return name, data[name]
+    return None
+
+
+def _value(data: Mapping[str, object], names: Iterable[str]) -> object:
+    """`_first`'s value (None when no name has one)."""
+    for name in names:
+        value = data.get(name)
+        if value is not None:
+            return value
     return None
 
 
@@ -92,8 +101,13 @@ def _targets(data: Mapping[str, object]) -> tuple[object, ...]:
     levels: list[object] = []
     for i, key in enumerate(_TARGET_KEYS):
         value = data.get(key)
+        if type(value) is float and value:  # a level: the usual case, decided at once
+            levels.append(value)
+            continue
         # The old bot passed `sig.get("tp2", 0)`: 0 or null means "no such target".
         if value is None or (i > 0 and value in (0, 0.0, "0", "")):
+            if _LATER_KEYS[i].isdisjoint(data):  # no later key at all: the usual case
+                break
             later = [k for k in _TARGET_KEYS[i + 1 :] if data.get(k)]
             if later:
                 raise InvalidSignal(key, f"is missing while {later[0]} is given")
@@ -136,95 +150,36 @@ def signal_from_mapping(
     """Build a Signal from a bot's dict (`entry_price`, `tp1`, `tp2`, `sl`, `side` …).
 
     `created_at` and `receivers` given here win over the dict. With `strict`, unknown
-    keys are refused (for files, where a typo must not vanish silently).
+    keys are refused (for files, where a typo must not vanish silently). Only the keys
+    are read here; the values are judged by the signal's own rules (`signal_of`).
     """
-    if type(data) is dict:
-        quick = _plain_dict_signal(data, defaults, created_at, receivers, strict, naive_tz)
-        if quick is not None:
-            return quick
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise InvalidSignal("signal", f"must be a mapping of fields (got {type(data).__name__})")
-    if strict:
+    if strict and not KNOWN_KEYS.issuperset(data):
         unknown = sorted(set(data) - KNOWN_KEYS)
-        if unknown:
-            raise InvalidSignal(unknown[0], f"is not a signal field (got keys {unknown})")
-    side = _first(data, _ALIASES["side"])
-    entry = _first(data, _ALIASES["entry"]) or _first(data, ("price",))
-    stop = _first(data, _ALIASES["stop"])
+        raise InvalidSignal(unknown[0], f"is not a signal field (got keys {unknown})")
+    get = data.get
     if created_at is None:
         found = _first(data, _ALIASES["created_at"])
         if found is None:
             raise InvalidSignal("created_at", "is required")
         created_at = parse_datetime(found[1], found[0], naive_tz)
-    reasons = _text_list(data.get("reasons"), "reasons")
-    explicit_tags = _text_list(data.get("tags"), "tags")
-    all_receivers = _receivers(data.get("receivers")) if receivers is None else tuple(receivers)
-    if not all_receivers and data.get("user_id") not in (None, 0, "0"):
+    reasons = _text_list(get("reasons"), "reasons")
+    explicit_tags = _text_list(get("tags"), "tags")
+    all_receivers = _receivers(get("receivers")) if receivers is None else tuple(receivers)
+    if not all_receivers and get("user_id") not in (None, 0, "0"):
         all_receivers = (data["user_id"],)
-    return Signal(
-        symbol=data.get("symbol"),  # type: ignore[arg-type]  # checked by Signal
-        side=side[1] if side else None,  # type: ignore[arg-type]
-        timeframe=data.get("timeframe"),  # type: ignore[arg-type]
-        entry=entry[1] if entry else None,  # type: ignore[arg-type]
-        targets=_targets(data),  # type: ignore[arg-type]
-        stop=stop[1] if stop else None,  # type: ignore[arg-type]
-        created_at=created_at,
-        confidence=data.get("confidence"),  # type: ignore[arg-type]
-        reasons=reasons,
-        tags=_tags(reasons, explicit_tags, defaults.tag_rules),  # type: ignore[arg-type]
-        strategy=str(data.get("strategy") or defaults.strategy),
-        source=str(data.get("source") or defaults.source),
-        receivers=all_receivers,  # type: ignore[arg-type]
-        exchange=str(data.get("exchange") or defaults.exchange),
-        market=str(data.get("market") or defaults.market),
-        signal_id=data.get("signal_id"),  # type: ignore[arg-type]
-    )
-
-
-def _plain_dict_signal(
-    data: dict[str, object],
-    defaults: SignalDefaults,
-    created_at: datetime | None,
-    receivers: Iterable[object] | None,
-    strict: bool,
-    naive_tz: object,
-) -> Signal | None:
-    """`signal_from_mapping` for a dict of plain values, through `plain_signal_of`; None when
-    anything is not plain or not valid: the general path then runs and names the problem.
-    The steps are the general path's, in its order, specialised to a dict."""
-    if strict and not KNOWN_KEYS.issuperset(data):
-        return None
-    get = data.get
-    try:
-        if created_at is None:
-            found = _first(data, _ALIASES["created_at"])
-            if found is None:
-                return None
-            created_at = parse_datetime(found[1], found[0], naive_tz)
-        reasons = _text_list(get("reasons"), "reasons")
-        explicit_tags = _text_list(get("tags"), "tags")
-        all_receivers = _receivers(get("receivers")) if receivers is None else tuple(receivers)
-        if not all_receivers and get("user_id") not in (None, 0, "0"):
-            all_receivers = (data["user_id"],)
-    except InvalidInput:
-        return None
-    targets = _dict_targets(data)
-    texts = plain_reasons(reasons)
-    if targets is None or texts is None:
-        return None
-    # The reasons are all texts here, so `_tags` would derive from all of them.
-    derived = derive_tags(reasons, defaults.tag_rules)
-    return plain_signal_of(
+    return signal_of(
         get("symbol"),
-        _dict_value(data, _ALIASES["side"]),
+        _value(data, _ALIASES["side"]),
         get("timeframe"),
-        _dict_value(data, _ENTRY_KEYS),
-        targets,
-        _dict_value(data, _ALIASES["stop"]),
+        _value(data, _ENTRY_KEYS),
+        _targets(data),
+        _value(data, _ALIASES["stop"]),
         created_at,
         get("confidence"),
-        texts,
-        tuple(dict.fromkeys((*derived, *explicit_tags))) if explicit_tags else derived,
+        reasons,
+        _tags(reasons, explicit_tags, defaults.tag_rules),
         str(get("strategy") or defaults.strategy),
         str(get("source") or defaults.source),
         all_receivers,
@@ -234,38 +189,12 @@ def _plain_dict_signal(
     )
 
 
-def _dict_value(data: dict[str, object], names: Iterable[str]) -> object:
-    """`_first`'s value for a dict (None when no name has one)."""
-    for name in names:
-        value = data.get(name)
-        if value is not None:
-            return value
-    return None
-
-
-def _dict_targets(data: dict[str, object]) -> tuple[object, ...] | None:
-    """`_targets(data)` for a dict of tp1, tp2 …, when it surely accepts them; else None."""
-    if data.get("targets") is not None:
-        return None
-    levels: list[object] = []
-    for i, key in enumerate(_TARGET_KEYS):
-        value = data.get(key)
-        if value is None or (i > 0 and value in (0, 0.0, "0", "")):
-            if not _LATER_KEYS[i].isdisjoint(data):  # a later level: let `_targets` judge
-                return None
-            break
-        levels.append(value)
-    return tuple(levels) if levels else None
-
-
 def _tags(
     reasons: tuple[object, ...],
     explicit: tuple[object, ...],
     rules: tuple[tuple[str, str], ...],
 ) -> tuple[object, ...]:
-    """The tags derived from the reasons, then the explicit ones, each once."""
-    return tuple(dict.fromkeys((*derive_tags(_strings(reasons), rules), *explicit)))
-
-
-def _strings(values: Iterable[object]) -> list[str]:
-    return [v for v in values if isinstance(v, str)]
+    """The tags derived from the reasons (those that are texts), then the explicit ones,
+    each once."""
+    derived = derive_tags([r for r in reasons if isinstance(r, str)], rules)
+    return tuple(dict.fromkeys((*derived, *explicit))) if explicit else derived

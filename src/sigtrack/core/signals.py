@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-from sigtrack.core.candles import Timeframe, parse_timeframe
-from sigtrack.core.errors import InvalidInput, InvalidSignal
+from sigtrack.core.candles import Timeframe
+from sigtrack.core.errors import InvalidSignal
+from sigtrack.core.signal_rules import (
+    MAX_NAME_LEN,
+    MAX_REASON_LEN,
+    MAX_REASONS,
+    MAX_RECEIVERS,
+    MAX_TARGETS,
+    check_confidence,
+    check_created_at,
+    check_levels,
+    check_names,
+    check_reasons,
+    check_receivers,
+    check_signal_id,
+    check_timeframe,
+    is_good_name,
+    normalize_symbol,
+    to_number,
+    to_price,
+)
 
-MAX_TARGETS = 10
-MAX_REASONS = 50
-MAX_REASON_LEN = 500
-MAX_NAME_LEN = 64
-MAX_RECEIVERS = 100_000
 FUTURE_TOLERANCE = timedelta(minutes=5)
-
-_SYMBOL_RE = re.compile(r"[A-Z0-9]{2,20}")
-_SIGNAL_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}")
-_NAME_RE = re.compile(r"[\w.\-:/ ]{1,64}")
-_GOOD_NAMES: set[str] = set()  # names already checked (validation is on the hot path)
 
 
 class Side(StrEnum):
@@ -74,13 +81,16 @@ class EventKind(StrEnum):
     CANCELLED = "cancelled"
 
 
+_LONG = Side.LONG  # a module constant is quicker to reach than the enum's attribute
 _SIDE_ALIASES = {"LONG": Side.LONG, "BUY": Side.LONG, "SHORT": Side.SHORT, "SELL": Side.SHORT}
 MANUAL_RESULTS = (Result.WIN, Result.LOSS, Result.BREAKEVEN)
 
 
 def parse_side(value: object, field: str = "side") -> Side:
-    if isinstance(value, str) and value.strip().upper() in _SIDE_ALIASES:
-        return _SIDE_ALIASES[value.strip().upper()]
+    if isinstance(value, str):
+        side = _SIDE_ALIASES.get(value) or _SIDE_ALIASES.get(value.strip().upper())
+        if side is not None:
+            return side
     raise InvalidSignal(field, f"must be LONG or SHORT (BUY / SELL accepted) (got {value!r})")
 
 
@@ -94,68 +104,10 @@ def parse_result(value: object, field: str = "result") -> Result:
     raise InvalidSignal(field, f"must be one of {known} (got {value!r})")
 
 
-def normalize_symbol(value: object, field: str = "symbol") -> str:
-    """`BTC/USDT`, `btcusdt`, `BTC/USDT:USDT`, `BTC-USDT` → `BTCUSDT`."""
-    if not isinstance(value, str):
-        raise InvalidSignal(field, f"must be a text like BTCUSDT (got {value!r})")
-    text = value.strip().upper().split(":", 1)[0]
-    for sep in ("/", "-", "_"):
-        text = text.replace(sep, "")
-    if not _SYMBOL_RE.fullmatch(text):
-        raise InvalidSignal(field, f"must be 2–20 letters or digits like BTCUSDT (got {value!r})")
-    return text
-
-
-def to_price(value: object, field: str) -> float:
-    """A finite positive number; bools, text and NaN are refused with the field named."""
-    number = to_number(value, field)
-    if not number > 0:
-        raise InvalidSignal(field, f"must be greater than 0 (got {value!r})")
-    return number
-
-
-def to_number(value: object, field: str) -> float:
-    if isinstance(value, bool) or value is None:
-        raise InvalidSignal(field, f"must be a number (got {value!r})")
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        raise InvalidSignal(field, f"must be a number (got {value!r})") from None
-    if not math.isfinite(number):
-        raise InvalidSignal(field, f"must be a finite number (got {value!r})")
-    return number
-
-
-def check_signal_id(value: object, field: str = "signal_id") -> str:
-    if not isinstance(value, str) or not _SIGNAL_ID_RE.fullmatch(value):
-        raise InvalidSignal(
-            field, f"must be 1–128 letters, digits or _.:- starting with one (got {value!r})"
-        )
-    return value
-
-
-def is_good_name(value: object) -> bool:
-    """A strategy, source, exchange, market or tag: 1–64 letters, digits, spaces or _.-:/."""
-    if value.__class__ is str and value in _GOOD_NAMES:  # the same few names, again and again
-        return True
-    if not isinstance(value, str) or not _NAME_RE.fullmatch(value):
-        return False
-    if len(_GOOD_NAMES) < 10_000:
-        _GOOD_NAMES.add(value)
-    return True
-
-
-def _check_name(value: str, field: str) -> str:
-    if not is_good_name(value):
-        raise InvalidSignal(
-            field, f"must be 1–{MAX_NAME_LEN} letters, digits, spaces or _.-:/ (got {value!r})"
-        )
-    return value
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Signal:
-    """One trading signal as the bot sent it. Invariants are checked on creation."""
+    """One trading signal as the bot sent it. Invariants are checked on creation
+    (`validate_fields`, below)."""
 
     symbol: str  # "BTCUSDT"
     side: Side
@@ -175,79 +127,7 @@ class Signal:
     signal_id: str | None = None  # caller-supplied id; None means "derive one"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "symbol", normalize_symbol(self.symbol))
-        object.__setattr__(self, "side", parse_side(self.side))
-        try:
-            object.__setattr__(self, "timeframe", parse_timeframe(self.timeframe))
-        except InvalidInput as exc:
-            raise InvalidSignal(exc.field, exc.reason) from None
-        self._check_prices()
-        self._check_time()
-        self._check_texts()
-        if self.confidence is not None:
-            confidence = to_number(self.confidence, "confidence")
-            if not 0 <= confidence <= 100:
-                raise InvalidSignal("confidence", f"must be between 0 and 100 (got {confidence!r})")
-            object.__setattr__(self, "confidence", confidence)
-        if self.signal_id is not None:
-            check_signal_id(self.signal_id)
-        object.__setattr__(self, "receivers", _check_receivers(self.receivers))
-
-    def _check_prices(self) -> None:
-        entry = to_price(self.entry, "entry")
-        stop = to_price(self.stop, "sl")
-        if not 1 <= len(self.targets) <= MAX_TARGETS:
-            raise InvalidSignal(
-                "targets", f"must hold 1 to {MAX_TARGETS} levels (got {len(self.targets)})"
-            )
-        targets = tuple(to_price(t, f"tp{i}") for i, t in enumerate(self.targets, start=1))
-        sign = 1 if self.side is Side.LONG else -1
-        above, below = ("above", "below") if sign == 1 else ("below", "above")
-        if not sign * (entry - stop) > 0:
-            raise InvalidSignal(
-                "sl", f"must be {below} entry for {self.side} (got sl={stop} vs entry={entry})"
-            )
-        previous, previous_name = entry, "entry"
-        for i, level in enumerate(targets, start=1):
-            if not sign * (level - previous) > 0:
-                raise InvalidSignal(
-                    f"tp{i}",
-                    f"must be {above} {previous_name} for {self.side} "
-                    f"(got tp{i}={level} vs {previous_name}={previous})",
-                )
-            previous, previous_name = level, f"tp{i}"
-        object.__setattr__(self, "entry", entry)
-        object.__setattr__(self, "stop", stop)
-        object.__setattr__(self, "targets", targets)
-
-    def _check_time(self) -> None:
-        created = self.created_at
-        if not isinstance(created, datetime):
-            raise InvalidSignal("created_at", f"must be a datetime (got {created!r})")
-        if created.tzinfo is None or created.utcoffset() is None:
-            raise InvalidSignal(
-                "created_at", f"must carry a time zone (got naive {created.isoformat()})"
-            )
-        object.__setattr__(self, "created_at", created.astimezone(UTC))
-
-    def _check_texts(self) -> None:
-        if isinstance(self.reasons, str):
-            raise InvalidSignal("reasons", f"must be a list of texts (got {self.reasons!r})")
-        reasons = tuple(self.reasons)
-        if len(reasons) > MAX_REASONS:
-            raise InvalidSignal("reasons", f"at most {MAX_REASONS} (got {len(reasons)})")
-        for i, reason in enumerate(reasons):
-            if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON_LEN:
-                raise InvalidSignal(
-                    f"reasons[{i}]",
-                    f"must be a text of 1–{MAX_REASON_LEN} characters (got {reason!r})",
-                )
-        object.__setattr__(self, "reasons", tuple(r.strip() for r in reasons))
-        object.__setattr__(self, "tags", tuple(_check_name(t, "tags") for t in self.tags))
-        _check_name(self.strategy, "strategy")
-        _check_name(self.source, "source")
-        _check_name(self.exchange, "exchange")
-        _check_name(self.market, "market")
+        _fill(self, validate_fields(*[getattr(self, name) for name in _FIELD_NAMES]))
 
     @property
     def tp1(self) -> float:
@@ -268,25 +148,72 @@ class Signal:
         return self.receivers[0] if self.receivers else 0
 
 
-def _check_receivers(receivers: Iterable[object]) -> tuple[int, ...]:
-    out: list[int] = []
-    for value in receivers:
-        if value.__class__ is int and -(2**63) < value < 2**63:
-            out.append(value)
-            continue
-        if isinstance(value, bool):
-            raise InvalidSignal("receivers", f"must be Telegram user ids (got {value!r})")
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise InvalidSignal("receivers", f"must be Telegram user ids (got {value!r})") from None
-        if abs(number) >= 2**63:
-            raise InvalidSignal("receivers", f"user id out of range (got {value!r})")
-        out.append(number)
-    unique = tuple(dict.fromkeys(out))
-    if len(unique) > MAX_RECEIVERS:
-        raise InvalidSignal("receivers", f"at most {MAX_RECEIVERS} (got {len(unique)})")
-    return unique
+# --- validation: the one set of rules -------------------------------------------------
+
+
+# fmt: off
+def validate_fields(
+    symbol: object, side: object, timeframe: object, entry: object, targets: object,
+    stop: object, created_at: object, confidence: object, reasons: object, tags: object,
+    strategy: object, source: object, receivers: object, exchange: object, market: object,
+    signal_id: object, /,
+) -> tuple[object, ...]:
+    """Every rule of DESIGN §3 over a signal's fields (in `Signal`'s field order): the
+    fields as a Signal keeps them, or an InvalidSignal naming the first field (in this
+    fixed order) that breaks a rule, and its value. The only validator of a signal:
+    `Signal(...)` runs it in `__post_init__`, `signal_of` before building one."""
+    symbol_text = normalize_symbol(symbol)
+    parsed_side = parse_side(side)
+    parsed_timeframe = check_timeframe(timeframe)
+    entry_price, target_prices, stop_price = check_levels(
+        entry, targets, stop, parsed_side is _LONG, parsed_side
+    )
+    moment = check_created_at(created_at)
+    texts = check_reasons(reasons)
+    tag_names = check_names(tags, strategy, source, exchange, market)
+    stated = None if confidence is None else check_confidence(confidence)
+    if signal_id is not None:
+        check_signal_id(signal_id)
+    users = check_receivers(receivers)
+    return (
+        symbol_text, parsed_side, parsed_timeframe, entry_price, target_prices, stop_price,
+        moment, stated, texts, tag_names, strategy, source, users, exchange, market, signal_id,
+    )
+
+
+def signal_of(
+    symbol: object, side: object, timeframe: object, entry: object, targets: object,
+    stop: object, created_at: object, confidence: object, reasons: object, tags: object,
+    strategy: object, source: object, receivers: object, exchange: object, market: object,
+    signal_id: object, /,
+) -> Signal:
+    """`Signal(...)` of these fields, given in field order: the same `validate_fields`, run
+    once on the values and not again on a built dataclass (for the loop of `track_many`)."""
+    signal = object.__new__(Signal)
+    _fill(signal, validate_fields(
+        symbol, side, timeframe, entry, targets, stop, created_at, confidence, reasons, tags,
+        strategy, source, receivers, exchange, market, signal_id,
+    ))
+    return signal
+# fmt: on
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Signal))
+# The slots' own setters: a frozen dataclass refuses `setattr`, its slots do not.
+_SETTERS = tuple(getattr(Signal, name).__set__ for name in _FIELD_NAMES)
+if len(_SETTERS) != 16:  # validate_fields, signal_of and _fill take the 16 by position
+    raise AssertionError(f"Signal has {len(_SETTERS)} fields, validate_fields checks 16")
+
+
+def _fill(signal: Signal, values: tuple[object, ...]) -> None:
+    """Set every field from validated values (unrolled: this runs for every signal)."""
+    (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15) = _SETTERS
+    s0(signal, values[0]), s1(signal, values[1]), s2(signal, values[2])
+    s3(signal, values[3]), s4(signal, values[4]), s5(signal, values[5])
+    s6(signal, values[6]), s7(signal, values[7]), s8(signal, values[8])
+    s9(signal, values[9]), s10(signal, values[10]), s11(signal, values[11])
+    s12(signal, values[12]), s13(signal, values[13]), s14(signal, values[14])
+    s15(signal, values[15])
 
 
 def check_not_in_future(created_at: datetime, now: datetime) -> None:
@@ -367,3 +294,13 @@ class SignalDefaults:
     exchange: str = "binance"
     market: str = "usdm"
     tag_rules: tuple[tuple[str, str], ...] = field(default=DEFAULT_TAG_RULES)
+
+
+__all__ = [  # the rules of signal_rules too, so that callers import the signal's all from here
+    "CONTENT_FIELDS", "DEFAULT_TAG_RULES", "FUTURE_TOLERANCE", "MANUAL_RESULTS", "MAX_NAME_LEN",
+    "MAX_REASONS", "MAX_REASON_LEN", "MAX_RECEIVERS", "MAX_TARGETS", "EventKind", "ExitReason",
+    "Result", "Side", "Signal", "SignalDefaults", "Status", "base_signal_id",
+    "check_not_in_future", "check_signal_id", "derive_tags", "is_good_name", "normalize_symbol",
+    "parse_result", "parse_side", "same_content", "signal_of", "suffixed_signal_id", "to_number",
+    "to_price", "validate_fields",
+]  # fmt: skip

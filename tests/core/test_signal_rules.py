@@ -1,8 +1,12 @@
-"""The fast path of validation builds exactly the general path's Signal, and refuses
-exactly what the general path refuses (which then names the problem)."""
+"""One set of signal rules (core/signal_rules.py, run by `validate_fields`), applied two
+ways: `Signal(...)` checks its fields in `__post_init__`, `signal_of` checks the values and
+builds the Signal without the dataclass `__init__` (the loop of `track_many`). Both give
+the same Signal or the same error, on any values; and the quick decisions a rule makes
+for the plain forms a bot sends agree with the rule's general branch."""
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
@@ -10,19 +14,42 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sigtrack.core.candles import Timeframe
-from sigtrack.core.plain_signals import plain_signal
+from sigtrack.core.errors import InvalidSignal
 from sigtrack.core.signal_input import KNOWN_KEYS, signal_from_mapping
-from sigtrack.core.signals import Side, Signal, SignalDefaults
+from sigtrack.core.signal_rules import (
+    check_confidence,
+    check_timeframe,
+    normalize_symbol,
+    to_number,
+    to_price,
+)
+from sigtrack.core.signals import Side, Signal, SignalDefaults, signal_of, validate_fields
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 
 
 class Text(str):
-    """A str subclass: not plain, so the fast path leaves it to the general one."""
+    """A str subclass: never a remembered text, so a rule takes its general branch."""
+
+
+class Number(float):
+    """A float subclass: a rule takes its general branch for it."""
+
+
+class Whole(int):
+    """An int subclass: a rule takes its general branch for it."""
+
+
+FIELD_NAMES = [f.name for f in fields(Signal)]
+
+
+def built_by_signal_of(values: dict[str, Any]) -> Signal:
+    defaults = {f.name: f.default for f in fields(Signal)}
+    return signal_of(*(values.get(name, defaults[name]) for name in FIELD_NAMES))
 
 
 def exactly(signal: Signal) -> list[tuple[str, object, str]]:
@@ -194,23 +221,101 @@ EDGES = [
 ]
 
 
+def test_validate_fields_takes_the_fields_of_signal_in_their_order() -> None:
+    params = list(inspect.signature(validate_fields).parameters)
+    assert params == FIELD_NAMES
+    assert list(inspect.signature(signal_of).parameters) == FIELD_NAMES
+
+
 @pytest.mark.parametrize("change", EDGES)
-def test_plain_signal_at_the_edges_of_each_rule(change: dict[str, Any]) -> None:
+def test_both_ways_agree_at_the_edges_of_each_rule(change: dict[str, Any]) -> None:
     values = BASE | change
-    fast = plain_signal(**values)
-    if fast is not None:
-        assert outcome(lambda: Signal(**values)) == ("signal", exactly(fast))
-    else:
-        assert outcome(lambda: Signal(**values))[0] == "error"
+    assert outcome(lambda: built_by_signal_of(values)) == outcome(lambda: Signal(**values))
 
 
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
 @given(values=field_values())
-def test_plain_signal_is_signal_or_leaves_the_refusal_to_it(values: dict[str, Any]) -> None:
-    fast = plain_signal(**values)
-    general = outcome(lambda: Signal(**values))
-    assume(fast is not None)  # else left to the general path, which builds it or names the problem
-    assert general == ("signal", exactly(fast))
+def test_signal_of_gives_what_signal_gives_the_same_signal_or_the_same_error(
+    values: dict[str, Any],
+) -> None:
+    assert outcome(lambda: built_by_signal_of(values)) == outcome(lambda: Signal(**values))
+
+
+plain_numbers = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(2**70), 2**70),
+    st.sampled_from([0.0, -0.0, 5e-324, 1.7976931348623157e308, 2**63 - 1, 2**63, -(2**63)]),
+    st.sampled_from([-1, 0, 1, 100, 101, -0.5, 100.0, 100.5]),  # the edges of confidence
+)
+
+
+def general(value: object) -> object:
+    """The same number as a subclass, which every quick decision leaves alone."""
+    return Number(value) if type(value) is float else Whole(value)
+
+
+@settings(max_examples=400)
+@given(value=plain_numbers)
+def test_the_quick_number_decisions_agree_with_each_rules_general_branch(value: Any) -> None:
+    for rule in (
+        lambda v: to_price(v, "entry"),
+        lambda v: to_number(v, "pnl_pct"),
+        check_confidence,
+    ):
+        quick, slow = outcome_of(rule, value), outcome_of(rule, general(value))
+        assert quick == slow
+
+
+@settings(max_examples=300)
+@given(
+    text=st.one_of(
+        st.sampled_from(["BTCUSDT", "btc/usdt", " eth-usdt ", "1000PEPEUSDT", "X", "15m", "4H"]),
+        st.sampled_from(["1M", " 1d ", "SOL_USDT:USDT", "sol/usdt", "bad!", ""]),
+        st.text(alphabet="abcXYZ019/-_: mhdw", max_size=12),
+    )
+)
+def test_remembered_texts_give_what_the_rule_gives_a_text_it_has_not_seen(text: str) -> None:
+    for rule in (normalize_symbol, check_timeframe):
+        first = outcome_of(rule, text)
+        assert outcome_of(rule, text) == first  # now perhaps remembered
+        assert outcome_of(rule, Text(text)) == first  # a subclass is never looked up
+
+
+def outcome_of(rule: Any, value: object) -> tuple[str, object]:
+    try:
+        result = rule(value)
+    except InvalidSignal as exc:
+        return "error", str(exc)
+    return "value", (type(result), repr(result))
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "shown"),
+    [
+        ({"targets": "51000"}, "targets", "must be a list of prices (got '51000')"),
+        ({"targets": 51000.0}, "targets", "must be a list of prices (got 51000.0)"),
+        ({"reasons": 5}, "reasons", "must be a list of texts (got 5)"),
+        ({"reasons": "dip"}, "reasons", "must be a list of texts (got 'dip')"),
+        ({"tags": "dip"}, "tags", "must be a list of names (got 'dip')"),
+        ({"receivers": "123"}, "receivers", "must be a list of user ids (got '123')"),
+        ({"receivers": 42}, "receivers", "must be a list of user ids (got 42)"),
+    ],
+)
+def test_a_text_or_a_single_value_where_a_list_belongs_is_refused_naming_the_field(
+    change: dict[str, Any], field: str, shown: str
+) -> None:
+    values = BASE | change
+    for build in (lambda: Signal(**values), lambda: built_by_signal_of(values)):
+        with pytest.raises(InvalidSignal) as caught:
+            build()
+        assert caught.value.field == field
+        assert str(caught.value) == f"{field}: {shown}"
+
+
+def test_lists_of_any_kind_are_read_like_tuples() -> None:
+    values = BASE | {"targets": iter([110.0, 120.0]), "reasons": ["a "], "receivers": [3, 3, 1]}
+    signal = Signal(**values)
+    assert (signal.targets, signal.reasons, signal.receivers) == ((110.0, 120.0), ("a",), (3, 1))
 
 
 @st.composite
@@ -253,7 +358,7 @@ def bot_dicts(draw: st.DrawFn) -> dict[str, object]:
     return data
 
 
-@settings(max_examples=800, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=bot_dicts(),
     strict=st.booleans(),
@@ -268,7 +373,7 @@ def bot_dicts(draw: st.DrawFn) -> dict[str, object]:
           "created_at": NOW, "receivers": [5, 4, 3, 2, 1]},
     strict=True, created_at=None, given_receivers=None, naive_tz=None,
 )  # fmt: skip
-def test_a_dict_gives_the_same_signal_or_the_same_error_on_both_paths(
+def test_any_mapping_gives_the_signal_or_the_error_a_dict_gives(
     data: dict[str, object],
     strict: bool,
     created_at: Any,
@@ -278,34 +383,21 @@ def test_a_dict_gives_the_same_signal_or_the_same_error_on_both_paths(
     kwargs: dict[str, Any] = {"defaults": SignalDefaults(strategy="s1"), "strict": strict,
                               "created_at": created_at, "receivers": given_receivers,
                               "naive_tz": naive_tz}  # fmt: skip
-    fast = outcome(lambda: signal_from_mapping(data, **kwargs))
-    # A read-only view is a Mapping but not a dict: it always takes the general path.
-    general = outcome(lambda: signal_from_mapping(MappingProxyType(data), **kwargs))
-    assert fast == general
+    from_dict = outcome(lambda: signal_from_mapping(data, **kwargs))
+    # A read-only view is a Mapping but not a dict (signal_from_mapping checks a dict quicker).
+    from_view = outcome(lambda: signal_from_mapping(MappingProxyType(data), **kwargs))
+    assert from_dict == from_view
 
 
-def test_the_old_bot_dict_takes_the_fast_path() -> None:
+def test_the_old_bot_dict_gives_the_signal_of_its_fields() -> None:
     data = {"symbol": "BTCUSDT", "timeframe": "15m", "side": "LONG", "confidence": 80,
             "reasons": ["Near demand zone"], "price": 50000.0, "entry_price": 50000.0,
             "tp1": 51000.0, "tp2": 52000.0, "sl": 49000.0, "created_at": NOW,
             "receivers": [1, 2, 3, 4, 5]}  # fmt: skip
     assert set(data) <= KNOWN_KEYS
-    fast = plain_signal(
+    expected = Signal(
         symbol="BTCUSDT", side="LONG", timeframe="15m", entry=50000.0,
         targets=(51000.0, 52000.0), stop=49000.0, created_at=NOW, confidence=80,
         reasons=("Near demand zone",), tags=("demand_zone",), receivers=(1, 2, 3, 4, 5),
     )  # fmt: skip
-    assert fast is not None
-    assert exactly(signal_from_mapping(data)) == exactly(fast)
-
-
-@pytest.mark.parametrize(
-    "change",
-    [{"confidence": True}, {"receivers": (1, True)}, {"symbol": Text("BTCUSDT")},
-     {"created_at": "2026-01-05T10:00:00+07:00"}, {"targets": "51000"}, {"side": 1}],
-)  # fmt: skip
-def test_values_that_are_not_plain_are_left_to_the_general_path(change: dict[str, Any]) -> None:
-    values: dict[str, Any] = {"symbol": "BTCUSDT", "side": "LONG", "timeframe": "15m",
-                              "entry": 50000.0, "targets": (51000.0,), "stop": 49000.0,
-                              "created_at": NOW} | change  # fmt: skip
-    assert plain_signal(**values) is None  # the general path decides
+    assert exactly(signal_from_mapping(data)) == exactly(expected)
