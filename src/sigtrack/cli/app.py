@@ -225,7 +225,10 @@ def _global_options(
     lang: Annotated[
         str | None,
         typer.Option(
-            "--lang", metavar="id|en", help="Language of texts.", rich_help_panel=GLOBAL_PANEL
+            "--lang",
+            metavar="id|en",
+            help="Language of what is shown (default: SIGTRACK_LANG or id).",
+            rich_help_panel=GLOBAL_PANEL,
         ),
     ] = None,
     config: Annotated[
@@ -233,7 +236,7 @@ def _global_options(
         typer.Option(
             "--config",
             metavar="FILE",
-            help="A sigtrack.toml settings file.",
+            help="Settings file (default: SIGTRACK_CONFIG, else ./sigtrack.toml if present).",
             rich_help_panel=GLOBAL_PANEL,
         ),
     ] = None,
