@@ -111,7 +111,7 @@ class _Sample:
     @classmethod
     def of(cls, values: F64) -> _Sample:
         return cls(n=len(values), total=float(np.sum(values)),
-                   squares=float(np.dot(values, values)), values=values)  # fmt: skip
+                   squares=float(np.sum(values * values)), values=values)  # fmt: skip
 
     @property
     def mean(self) -> float:
