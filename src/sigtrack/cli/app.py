@@ -142,6 +142,9 @@ class State:
         if value is None or value is False:
             return  # not given here: keep what an earlier position gave
         assert self._tracker is None, "global options are read before the store is opened"
+        if isinstance(value, str) and not value.strip():
+            # `--db "$URL"` with URL unset must not quietly mean the default SQLite file
+            raise InvalidInput(f"--{name}", f"must not be empty (got {value!r})")
         if name == "tz":
             parse_zone(str(value), "--tz")
         elif name == "lang":
