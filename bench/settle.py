@@ -1,11 +1,13 @@
 """Settling benchmark: sigtrack's batch engine beside backtesting.py and vectorbt (issue 3).
 
-    .venv/bin/python bench/settle.py [--quick] [--peer-seconds S] [--seed N] [--out PATH]
+    .venv/bin/python bench/settle.py [--quick] [--engine-only] [--commit REV] [--peer-seconds S]
+                                     [--seed N] [--out PATH]
 
 On a generated year of 1-minute candles (bench/settle_market.py) it measures:
 
 - sigtrack `settle_many` for N = 1e3 … 1e6 signals, full exit plan (with MFE / MAE) and
-  single target: signals/s without and with the one-off sparse-table build, and memory;
+  single target, in creation order and shuffled (each right after the other): signals/s
+  without and with the one-off sparse-table build, by the clock and by CPU time, and memory;
 - the same at median holds of about 200, 2,000 and 20,000 candles;
 - a compiled (numba) linear scan of the same rules, for scale and as an independent check;
 - backtesting.py (one `Backtest` per signal) and vectorbt (`Portfolio.from_signals` with
@@ -15,7 +17,9 @@ On a generated year of 1-minute candles (bench/settle_market.py) it measures:
 - the same agreement counts on the real series in ../shared/data/candles when present.
 
 Every measurement runs in a fresh worker process (`--worker`, one at a time) with
-OMP / OpenBLAS / MKL / numba held to one thread. Prints tables and writes
+OMP / OpenBLAS / MKL / numba held to one thread, and records a speed reference (µs for
+`sum(range(1000))`) taken just before it, so that a slow figure can be told from a busy
+machine. `--engine-only` measures sigtrack's rows alone. Prints tables and writes
 `bench/results/settle-<date>.json`. See bench/README.md.
 """
 
@@ -31,11 +35,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import timeit
 import tracemalloc
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +193,12 @@ def batch_of(signals: SignalArrays, policy: ResolutionPolicy) -> SignalBatch:
     )
 
 
+def speed_reference_us() -> float:
+    """The machine's speed just now: µs for `sum(range(1000))` (best of 5; 26 µs on the VM of
+    bench/README.md when idle). Settling slows with it when other work shares the cores."""
+    return min(timeit.repeat("sum(range(1000))", number=2_000, repeat=5)) / 2_000 * 1e6
+
+
 def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
@@ -213,11 +224,13 @@ def job_sigtrack(job: dict[str, Any]) -> dict[str, Any]:
     CandleIndex(candles).ensure(scenario.life_candles + 1)
     build_s = time.perf_counter() - started
     gc.collect()
-    warm = []
+    speed_us = speed_reference_us()
+    warm, warm_cpu = [], []
     for _ in range(job["repeats"]):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         settle_many(batch, index, policy)
         warm.append(time.perf_counter() - started)
+        warm_cpu.append(time.process_time() - started_cpu)
     rss_peak = max_rss_mb()
     gc.collect()
     tracemalloc.start()
@@ -240,6 +253,9 @@ def job_sigtrack(job: dict[str, Any]) -> dict[str, Any]:
         "settle_with_build_s": cold_s,
         "table_build_s": build_s,
         "rate_per_s": job["n"] / warm_s,
+        "settle_cpu_runs_s": warm_cpu,
+        "rate_cpu_per_s": job["n"] / statistics.median(warm_cpu),
+        "speed_reference_us": speed_us,
         "rate_with_build_per_s": job["n"] / cold_s,
         "table_levels": index.levels,
         "table_mb": index.flat.nbytes / 2**20,
@@ -576,7 +592,9 @@ def repeats_for(n: int) -> int:
     return 21 if n <= 10_000 else 7 if n <= 100_000 else 3
 
 
-def run_all(p: Params, seed: int, folder: Path, src: str | None) -> dict[str, Any]:
+def run_all(
+    p: Params, seed: int, folder: Path, src: str | None, *, engine_only: bool = False
+) -> dict[str, Any]:
     base = {"dir": str(folder), "seed": seed, "src": src}
     console.rule("candles")
     results: dict[str, Any] = {"candles": run_worker({**base, "kind": "candles"})}
@@ -594,8 +612,9 @@ def run_all(p: Params, seed: int, folder: Path, src: str | None) -> dict[str, An
             console.print(_rate_line(measured[key]), highlight=False)
         return measured[key]
 
+    # each order beside the other, so that both see the same load
     results["throughput"] = [
-        sigtrack("hold200", plan, order, n) for order in ORDERS for plan in PLANS for n in p.sizes
+        sigtrack("hold200", plan, order, n) for plan in PLANS for n in p.sizes for order in ORDERS
     ]
     console.rule("sigtrack: hold growth")
     results["holds"] = [
@@ -604,6 +623,8 @@ def run_all(p: Params, seed: int, folder: Path, src: str | None) -> dict[str, An
         for plan in PLANS
         for order in ORDERS
     ]
+    if engine_only:
+        return results
     console.rule("compiled linear scan (numba), checked field by field against sigtrack")
     results["scan"] = run_worker(
         {**base, "kind": "scan", "sizes": list(p.scan_n), "scenarios": list(SCENARIOS)}
@@ -629,9 +650,10 @@ def _candle_line(c: dict[str, Any]) -> str:
 def _rate_line(row: dict[str, Any]) -> str:
     return (
         f"  {row['scenario']} {row['plan']:>6} {row['order']:>7} N={row['n']:>9,}: "
-        f"{row['rate_per_s']:>12,.0f}/s "
-        f"({row['rate_with_build_per_s']:,.0f}/s with the table build), median hold "
-        f"{row['median_hold']:,.0f}, peak RSS {row['rss_peak_mb']:,.0f} MB"
+        f"{row['rate_per_s']:>12,.0f}/s ({row['rate_cpu_per_s']:,.0f}/s of CPU time, "
+        f"{row['rate_with_build_per_s']:,.0f}/s with the table build), median hold "
+        f"{row['median_hold']:,.0f}, peak RSS {row['rss_peak_mb']:,.0f} MB, speed reference "
+        f"{row['speed_reference_us']:.1f} µs"
     )
 
 
@@ -663,8 +685,10 @@ def fmt_time(seconds: float) -> str:
 def print_tables(p: Params, results: dict[str, Any]) -> None:
     print_throughput(p, results)
     print_holds(results)
-    print_rules(results)
-    print_agreement(results)
+    print_orders(results)
+    if "peers" in results:  # not with --engine-only
+        print_rules(results)
+        print_agreement(results)
 
 
 def print_throughput(p: Params, results: dict[str, Any]) -> None:
@@ -684,6 +708,20 @@ def print_throughput(p: Params, results: dict[str, Any]) -> None:
                 for n in p.sizes
             ]
             table.add_row("  … with the table build", *cells, "", "")
+    if "peers" in results:  # not with --engine-only
+        _add_peer_rows(table, p, results)
+    console.print(table)
+    console.print(
+        "  sigtrack: median of repeated calls on a built CandleIndex; '… with the table "
+        "build': one call on a fresh one. created: signals in creation order (as a store "
+        "returns them); random: shuffled, measured right after created (× created: the "
+        "ratio of the two at the largest N). Peak RSS: the whole worker process (ru_maxrss); "
+        "traced: tracemalloc peak of one settle_many with the table build.",
+        highlight=False,
+    )
+
+
+def _add_peer_rows(table: Table, p: Params, results: dict[str, Any]) -> None:
     peers = results["peers"]["rows"]["hold200"]
     scan = results["scan"]["rows"]
     for plan, label in (("single", "one target"), ("full", "full plan")):
@@ -702,15 +740,9 @@ def print_throughput(p: Params, results: dict[str, Any]) -> None:
             f"{fmt_rate(rate)} ({fmt_time(n / rate)}{'*' if n > done else ''})" for n in p.sizes
         ]
         table.add_row(f"{label}, one target ({done:,} run)", *cells, "", ISSUE_SCALE[label])
-    console.print(table)
-    console.print(
-        "  sigtrack: median of repeated calls on a built CandleIndex; '… with the table "
-        "build': one call on a fresh one. created: signals in creation order (as a store "
-        "returns them); random: shuffled. Peak RSS: the whole worker process (ru_maxrss); "
-        "traced: tracemalloc peak of one settle_many with the table build. "
-        "* extrapolated from the signals run in the time bound. † from the scan's rate at "
-        f"N = {scan['hold200/single']['n']:,}.",
-        highlight=False,
+    table.add_row(
+        f"  * extrapolated from the signals run in the time bound; † from the scan's rate at "
+        f"N = {scan['hold200/single']['n']:,}"
     )
 
 
@@ -724,6 +756,9 @@ def _sigtrack_cells(
     verdict = ""
     if plan == "full":
         verdict = "≥ 1M/s " + ("PASS" if big["rate_per_s"] >= TARGET_RATE else "FAIL")
+    if order != "created":
+        ratio = big["rate_per_s"] / rows["created", plan, big["n"]]["rate_per_s"]
+        verdict = "; ".join(filter(None, [verdict, f"{ratio:.2f}× created"]))
     return [label, *cells, memory, verdict]
 
 
@@ -733,9 +768,7 @@ def print_holds(results: dict[str, Any]) -> None:
                   "scan one", "scan full", "vectorbt", "backtesting.py"):  # fmt: skip
         table.add_column(title, justify="right")
     rows = {(r["scenario"], r["plan"], r["order"]): r for r in results["holds"]}
-    scan = results["scan"]["rows"]
     for name, scenario in SCENARIOS.items():
-        peers = results["peers"]["rows"][name]
 
         def both(plan: str, name: str = name) -> str:
             return " / ".join(fmt_rate(rows[name, plan, order]["rate_per_s"]) for order in ORDERS)
@@ -747,17 +780,59 @@ def print_holds(results: dict[str, Any]) -> None:
             f"{rows[name, 'single', 'created']['median_hold']:,.0f}",
             both("full"),
             both("single"),
-            " / ".join(
-                fmt_rate(scan[f"{name}/single"][key])
-                for key in ("rate_created_per_s", "rate_per_s")
-            ),
-            " / ".join(
-                fmt_rate(scan[f"{name}/full"][key]) for key in ("rate_created_per_s", "rate_per_s")
-            ),
-            f"{fmt_rate(peers['vectorbt']['rate_per_s'])} ({peers['vectorbt']['done']:,})",
-            f"{fmt_rate(peers['backtesting']['rate_per_s'])} ({peers['backtesting']['done']:,})",
+            *_peer_hold_cells(results, name),
         )
     console.print(table)
+
+
+def _peer_hold_cells(results: dict[str, Any], name: str) -> list[str]:
+    if "peers" not in results:  # --engine-only
+        return ["—"] * 4
+    scan = results["scan"]["rows"]
+    peers = results["peers"]["rows"][name]
+    orders = ("rate_created_per_s", "rate_per_s")
+    return [
+        " / ".join(fmt_rate(scan[f"{name}/single"][key]) for key in orders),
+        " / ".join(fmt_rate(scan[f"{name}/full"][key]) for key in orders),
+        f"{fmt_rate(peers['vectorbt']['rate_per_s'])} ({peers['vectorbt']['done']:,})",
+        f"{fmt_rate(peers['backtesting']['rate_per_s'])} ({peers['backtesting']['done']:,})",
+    ]
+
+
+def print_orders(results: dict[str, Any]) -> None:
+    """Shuffled beside created order at the largest N of each row: by the clock and by CPU."""
+    table = Table(
+        title="Shuffled against creation order (the same signals, one right after the other)"
+    )
+    for title in ("row", "plan", "N", "created", "shuffled", "ratio", "created, CPU",
+                  "shuffled, CPU", "ratio, CPU", "speed ref. µs", "target"):  # fmt: skip
+        table.add_column(title, justify="right")
+    rows = {(r["scenario"], r["plan"], r["order"], r["n"]): r for r in results["holds"]}
+    rows |= {(r["scenario"], r["plan"], r["order"], r["n"]): r for r in results["throughput"]}
+    names = list(SCENARIOS)
+    for scenario, plan, order, n in sorted(rows, key=lambda k: (names.index(k[0]), k[1])):
+        if order != "created" or (scenario, plan, "random", n) not in rows:
+            continue
+        if n != max(k[3] for k in rows if k[:2] == (scenario, plan)):
+            continue
+        created, shuffled = rows[scenario, plan, "created", n], rows[scenario, plan, "random", n]
+        rate, cpu = shuffled["rate_per_s"], shuffled["rate_cpu_per_s"]
+        table.add_row(
+            scenario, plan, f"{n:,}",
+            fmt_rate(created["rate_per_s"]), fmt_rate(rate),
+            f"{rate / created['rate_per_s']:.2f}",
+            fmt_rate(created["rate_cpu_per_s"]), fmt_rate(cpu),
+            f"{cpu / created['rate_cpu_per_s']:.2f}",
+            f"{created['speed_reference_us']:.1f} / {shuffled['speed_reference_us']:.1f}",
+            ("≥ 1M/s " + ("PASS" if rate >= TARGET_RATE else "FAIL")) if plan == "full" else "",
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        "  CPU: N ÷ the median CPU time of the same calls (time.process_time), which other "
+        "work on the cores inflates less than the clock; speed ref.: µs for sum(range(1000)) "
+        "just before each worker's timed calls (26 µs on the idle VM of bench/README.md).",
+        highlight=False,
+    )
 
 
 def print_rules(results: dict[str, Any]) -> None:
@@ -816,12 +891,21 @@ def print_agreement(results: dict[str, Any]) -> None:
 def machine_info() -> dict[str, Any]:
     return base_machine_info() | {
         "numpy": np.__version__,
-        "backtesting": version("backtesting"),
-        "vectorbt": version("vectorbt"),
-        "numba": version("numba"),
-        "pandas": version("pandas"),
+        **{name: installed(name) for name in PEER_PACKAGES},
+        "pandas": installed("pandas"),
         "threads": ONE_THREAD,
     }
+
+
+PEER_PACKAGES = ("backtesting", "vectorbt", "numba")  # the `bench` extra
+
+
+def installed(package: str) -> str | None:
+    """The package's version, None when it is not installed."""
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
 
 
 def snapshot_src(commit: str, folder: Path) -> tuple[str, str]:
@@ -854,6 +938,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="measure src/ as of this commit (a git archive in the temp dir), not the working "
         "tree: for runs while src/ is being edited",
     )
+    parser.add_argument(
+        "--engine-only",
+        action="store_true",
+        help="sigtrack's own rows only (both orders), without the compiled scan, the peers and "
+        "the real series: about 6 min instead of 13",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -867,10 +957,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         p = replace(p, peer_seconds=(args.peer_seconds, *p.peer_seconds[1:]))
     now = datetime.now(UTC)
     machine = machine_info()
+    missing = [name for name in PEER_PACKAGES if machine[name] is None]
+    if missing and not args.engine_only:
+        console.print(
+            f"[red]{', '.join(missing)} not installed:[/] install the bench extra "
+            "(pip install -e '.[bench]') or measure sigtrack alone with --engine-only"
+        )
+        return 2
+    machine["speed_reference_us_start"] = speed_reference_us()
     load = ", ".join(f"{x:.2f}" for x in machine["load_average_start"])
     console.print(
-        f"machine: {machine['cpu']}, {machine['cores']} cores, load average {load}; "
-        f"sigtrack {machine['source_start']}; one thread per library",
+        f"machine: {machine['cpu']}, {machine['cores']} cores, load average {load}, speed "
+        f"reference {machine['speed_reference_us_start']:.1f} µs; sigtrack "
+        f"{machine['source_start']}; one thread per library",
         highlight=False,
     )
     started = time.perf_counter()
@@ -878,17 +977,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         src, rev = snapshot_src(args.commit, Path(folder)) if args.commit else (None, None)
         if rev:
             machine["source_start"] = machine["source_end"] = f"{rev} (snapshot of src/)"
-        results = run_all(p, args.seed, Path(folder), src)
+        results = run_all(p, args.seed, Path(folder), src, engine_only=args.engine_only)
     machine["load_average_end"] = os.getloadavg()
+    machine["speed_reference_us_end"] = speed_reference_us()
     if not args.commit:
         machine["source_end"] = source_version()
     print_tables(p, results)
     path = args.out or BENCH_DIR / "results" / (
-        f"settle-{now:%Y-%m-%d}{'-quick' if args.quick else ''}.json"
+        f"settle-{now:%Y-%m-%d}{'-quick' if args.quick else ''}"
+        f"{'-engine' if args.engine_only else ''}.json"
     )
     document = {
         "date": now.isoformat(timespec="seconds"),
         "quick": args.quick,
+        "engine_only": args.engine_only,
         "seed": args.seed,
         "params": asdict(p),
         "machine": machine,
