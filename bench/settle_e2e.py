@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -145,19 +146,21 @@ def fill(url: str, signals: SignalArrays) -> float:
 # --- sigtrack -------------------------------------------------------------------------
 
 
-def run_resolve(url: str, csv: Path, as_of: datetime) -> tuple[float, str]:
-    """`sigtrack resolve` in a process of its own: (seconds, the last lines it printed)."""
-    script = Path(sys.executable).with_name("sigtrack")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "sigtrack.cli"]
+def run_resolve(url: str, csv: Path, as_of: datetime) -> tuple[float, float, str]:
+    """`sigtrack resolve` in a process of its own: (seconds, CPU seconds, what it printed)."""
+    command = [str(Path(sys.executable).with_name("sigtrack"))]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIGTRACK_")}
     args = [*command, "--db", url, "resolve", "--candles", str(csv), "--symbol", SYMBOL,
             "--as-of", as_of.isoformat()]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"sigtrack resolve failed ({done.returncode}): {done.stderr[-2000:]}")
-    return seconds, done.stdout
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return seconds, cpu, done.stdout
 
 
 def reference_outcomes(signals: SignalArrays, candles: Candles) -> OutcomeBatch:
@@ -239,22 +242,23 @@ def _ms_text(ms: int, postgres: bool) -> str:
     return _time_texts(np.array([ms // 1000]), postgres)[0]
 
 
-def plain_sqlite(path: Path, rows: PlainRows) -> float:
+def plain_sqlite(path: Path, rows: PlainRows) -> tuple[float, float]:
+    """(seconds, CPU seconds) of the plain sqlite3 writer."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     sets = ", ".join(f"{c} = ?" for c in CLOSE_COLUMNS)
     marks = ", ".join("?" for _ in EVENT_COLUMNS)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany(f"UPDATE signals SET {sets} WHERE id = ?", rows.closes)
     conn.executemany(
         f"INSERT INTO signal_events ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})", rows.events
     )
     conn.execute("COMMIT")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     conn.close()
-    return seconds
+    return seconds, cpu
 
 
 def plain_postgres(url: str, rows: PlainRows, how: str) -> float:
@@ -355,10 +359,12 @@ def run_backend(
         fill(plain_url, signals)
         rows = plain_rows(outcomes, backend == "postgresql")
         console.print(f"[{backend}] sigtrack resolve …")
-        seconds, output = run_resolve(url, csv, as_of)
+        seconds, cpu, output = run_resolve(url, csv, as_of)
         closed = check_store(url, outcomes)
+        plain_cpu = None
         if backend == "sqlite":
-            plain = {"executemany": plain_sqlite(folder / "plain.db", rows)}
+            plain_s, plain_cpu = plain_sqlite(folder / "plain.db", rows)
+            plain = {"executemany": plain_s}
         else:
             plain = {"executemany": plain_postgres(plain_url, rows, "executemany")}
             with fresh_postgres_database(pg_url, prefix="sigtrack_e2e") as again:
@@ -372,7 +378,10 @@ def run_backend(
         "events": len(rows.events),
         "fill_s": round(fill_s, 2),
         "sigtrack_s": seconds,
+        "sigtrack_cpu_s": cpu,
         "sigtrack_per_s": ours,
+        "plain_cpu_s": plain_cpu,  # the client's CPU (SQLite does its work in the client)
+        "cpu_ratio": None if plain_cpu is None else plain_cpu / cpu,
         "plain_s": plain,
         "plain_best": best,
         "plain_per_s": theirs,
@@ -408,7 +417,13 @@ def print_results(results: dict[str, Any]) -> None:
             f"{r['events']:,} events, {r['output_lines']} lines printed)\n"
             f"    plain writer of the same rows: {plain} → {r['plain_per_s']:,.0f}/s "
             f"({r['plain_best']})\n"
-            f"    ratio {r['ratio']:.2f} (target ≥ {TARGET_RATIO}: {verdict})",
+            f"    ratio {r['ratio']:.2f} (target ≥ {TARGET_RATIO}: {verdict}); CPU: sigtrack "
+            f"{r['sigtrack_cpu_s']:.2f} s"
+            + (
+                ""
+                if r["plain_cpu_s"] is None
+                else f", plain {r['plain_cpu_s']:.2f} s, ratio {r['cpu_ratio']:.2f}"
+            ),
             highlight=False,
         )
     m = results["monitor"]

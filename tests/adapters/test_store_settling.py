@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 from alembic import command
 from sqlalchemy import select
@@ -14,13 +17,14 @@ from factories import SIGNAL_TIME, make_signal, settings_for
 from sigtrack import Tracker
 from sigtrack.adapters.storage import SqlSignalStore
 from sigtrack.adapters.storage.engine import _alembic_config, create_store_engine
-from sigtrack.adapters.storage.tables import signals
+from sigtrack.adapters.storage.settling import outcome_texts
+from sigtrack.adapters.storage.tables import rollup_days, signals
 from sigtrack.core.candles import MINUTE_MS, Candles
 from sigtrack.core.errors import StorageError
 from sigtrack.core.outcomes import Outcome, datetime_to_ms
 from sigtrack.core.policy import ResolutionPolicy
 from sigtrack.core.records import SignalEvent
-from sigtrack.core.resolution import settle_one
+from sigtrack.core.resolution import settle_many, settle_one
 from sigtrack.core.signals import EventKind, ExitReason, Result, Status
 from sigtrack.services.ports import SettleUpdate
 from sigtrack.services.settling import Settled, SettlingService
@@ -313,3 +317,205 @@ def test_two_monitors_racing_over_one_signal_store_and_announce_its_tp_hit_once(
     kinds = [e.kind for e in tracker.events(signal_id)]
     assert kinds == [EventKind.CREATED, EventKind.TP_HIT]
     assert told == [signal_id]
+
+
+# --- the columnar pass: one read of the open signals, its outcomes written in bulk ------------
+
+
+def pass_of(tracker: Tracker, candles: Candles, now: datetime, **options: Any) -> Any:
+    source = RacingSource(candles, options.pop("meanwhile", lambda: None))
+    policy = options.pop("policy", ResolutionPolicy())
+    return SettlingService(store_of(tracker), source, policy, **options).run_pass(now=now)
+
+
+def test_open_signals_come_back_as_columns_oldest_first_with_their_stored_outcomes(
+    tracker: Tracker,
+) -> None:
+    late = tracker.track(make_signal(created_at=minute(2)), now=NOW)
+    one_target = tracker.track(
+        make_signal(symbol="ETHUSDT", side="SHORT", entry=3000.0, targets=(2900.0,), stop=3100.0,
+                    created_at=SIGNAL_TIME + timedelta(microseconds=1500), timeframe="1h"),
+        now=NOW,
+    )  # fmt: skip
+    closed = tracker.track(make_signal(entry=50010.0), now=NOW)
+    tracker.close(closed, result="win", actor="admin", now=NOW)
+    store = store_of(tracker)
+    progress = settle_one(tracker.get(late).signal, QUIET)
+    store.save_outcomes([SettleUpdate(signal_id=late, outcome=progress)], now=NOW)
+
+    found = store.open_signals()
+
+    assert found.signal_ids == [one_target, late]
+    assert (found.symbols, found.timeframes) == (["ETHUSDT", "BTCUSDT"], ["1h", "15m"])
+    assert found.is_long.tolist() == [False, True]
+    assert (found.entry.tolist(), found.stop.tolist()) == ([3000.0, 50000.0], [3100.0, 49000.0])
+    assert found.targets[0, 0] == 2900.0 and math.isnan(found.targets[0, 1])
+    assert found.targets[1].tolist() == [51000.0, 52000.0]
+    assert found.created_ms.tolist() == [T0_MS + 2, datetime_to_ms(minute(2))]  # 1.5 ms: up
+    assert found.outcomes == [None, progress]
+    assert found.stamps[0] is None and found.stamps[1] is not None
+    assert len(set(found.keys.tolist())) == 2
+    assert store.open_signals(symbols={"BTCUSDT"}).signal_ids == [late]
+    assert store.open_signals(symbols=set()).signal_ids == []
+
+
+def test_a_pass_stores_what_the_single_update_path_stores_byte_for_byte(tracker: Tracker) -> None:
+    by_one = tracker.track(make_signal(), now=NOW)
+    outcome = settle_one(tracker.get(by_one).signal, TP1_THEN_BE)
+    store_of(tracker).save_outcomes([SettleUpdate(signal_id=by_one, outcome=outcome)], now=NOW)
+    in_bulk = tracker.track(make_signal(), now=NOW)  # the same signal, another id
+
+    report = pass_of(tracker, TP1_THEN_BE, NOW)
+
+    assert [change.signal_id for change in report.changes] == [in_bulk]
+    one, bulk = columns(tracker, by_one), columns(tracker, in_bulk)
+    assert {k: v for k, v in bulk.items() if k not in {"id", "signal_id"}} == {
+        k: v for k, v in one.items() if k not in {"id", "signal_id"}
+    }
+    assert tracker.get(in_bulk).outcome == outcome
+    assert stored_outcome_text(tracker, in_bulk) == json.dumps(outcome.to_json())
+
+
+def stored_outcome_text(tracker: Tracker, signal_id: str) -> str:
+    cast = "outcome::text" if tracker._app.store.engine.dialect.name == "postgresql" else "outcome"
+    with store_of(tracker).engine.connect() as conn:
+        return str(
+            conn.exec_driver_sql(
+                f"SELECT {cast} FROM signals WHERE signal_id = '{signal_id}'"
+            ).scalar_one()
+        )
+
+
+def test_a_pass_stores_progress_then_the_close_with_one_event_each(tracker: Tracker) -> None:
+    signal_id = tracker.track(make_signal(), now=NOW)
+
+    first = pass_of(tracker, TP1_THEN_BE.between(0, T0_MS + 2 * MINUTE_MS), minute(2))
+    row = columns(tracker, signal_id)
+    assert (row["status"], row["result"], row["tp1_hit_at"]) == ("ACTIVE", None, minute(1))
+    second = pass_of(tracker, TP1_THEN_BE, minute(10))
+
+    assert [(c.new_hits, c.is_closed) for c in first.changes] == [((1,), False)]
+    assert [(c.new_hits, c.is_closed) for c in second.changes] == [((), True)]
+    events = tracker.events(signal_id)
+    assert [(e.kind, e.at, e.actor) for e in events[1:]] == [
+        (EventKind.TP_HIT, minute(1), "monitor"), (EventKind.CLOSED, minute(2), "monitor"),
+    ]  # fmt: skip
+    assert events[1].data == {"target": 1, "price": 51000.0}
+    assert events[2].note == "settled from candles"
+    assert events[2].data == {
+        "result": "WIN", "exit_reason": "TP1_BE", "pnl_pct": 1.0, "r_multiple": 0.5,
+        "ambiguous": "no", "rule": "sl_first plan=0.5/0.5 be life=96tf fee=0bps x1",
+    }  # fmt: skip
+    record = tracker.get(signal_id)
+    assert record.outcome == settle_one(record.signal, TP1_THEN_BE)
+    assert (record.result, record.closing.exit_reason, record.pnl_pct) == (  # type: ignore[union-attr]
+        Result.WIN, ExitReason.TP1_BE, 1.0,
+    )  # fmt: skip
+
+
+def test_a_pass_leaves_a_signal_closed_by_hand_meanwhile_as_the_hand_closed_it(
+    tracker: Tracker,
+) -> None:
+    signal_id = tracker.track(make_signal(), now=NOW)
+    other = tracker.track(make_signal(entry=50010.0), now=NOW)
+    told: list[str] = []
+
+    def by_hand() -> None:
+        tracker.close(signal_id, result="loss", actor="admin", now=NOW)
+
+    report = pass_of(tracker, TP1_THEN_BE, NOW, meanwhile=by_hand,
+                     hooks=[lambda s: told.append(s.signal_id)])  # fmt: skip
+
+    assert [c.signal_id for c in report.changes] == told == [other]
+    record = tracker.get(signal_id)
+    assert (record.result, record.closing.exit_reason, record.outcome) == (  # type: ignore[union-attr]
+        Result.LOSS, ExitReason.MANUAL, None,
+    )  # fmt: skip
+    assert [e.actor for e in tracker.events(signal_id)] == ["api", "admin"]
+
+
+def test_a_monitor_raced_on_a_signal_it_had_moved_on_before_keeps_the_winners_write(
+    tracker: Tracker,
+) -> None:
+    signal_id = tracker.track(make_signal(), now=NOW)
+    pass_of(tracker, TP1_THEN_BE.between(0, T0_MS + 2 * MINUTE_MS), minute(2))  # TP1, open
+    told: list[str] = []
+    policy_all_at_tp1 = ResolutionPolicy(exit_plan=(1.0,))
+
+    def winner() -> None:  # another monitor, another rule, closes it first
+        pass_of(tracker, TP1_THEN_BE, minute(10), policy=policy_all_at_tp1)
+
+    report = pass_of(tracker, TP1_THEN_BE, minute(10), meanwhile=winner,
+                     hooks=[lambda s: told.append(s.signal_id)])  # fmt: skip
+
+    assert (list(report.changes), told) == ([], [])
+    record = tracker.get(signal_id)
+    assert record.outcome is not None and record.outcome.rule == policy_all_at_tp1.describe()
+    assert record.closing.exit_reason is ExitReason.TP1  # type: ignore[union-attr]
+    assert [e.kind for e in tracker.events(signal_id)].count(EventKind.CLOSED) == 1
+
+
+def day_versions(tracker: Tracker) -> dict[str, int]:
+    with store_of(tracker).engine.connect() as conn:
+        return {
+            day: version
+            for day, version in conn.execute(select(rollup_days.c.day, rollup_days.c.version))
+        }
+
+
+def test_a_pass_marks_each_day_of_its_closes_once_and_progress_marks_none(
+    tracker: Tracker,
+) -> None:
+    day_two = SIGNAL_TIME + timedelta(days=1)
+    for k in range(3):  # 1h signals: a life of four days
+        tracker.track(make_signal(entry=50000.0 + k, timeframe="1h"), now=NOW)
+    later = tracker.track(make_signal(created_at=day_two, timeframe="1h"), now=NOW)
+    before = day_versions(tracker)
+    quiet = [(n, 50000, 50100, 49900, 50000) for n in range(3)]
+    pass_of(tracker, series(*quiet), minute(3))  # progress only
+    assert day_versions(tracker) == before
+
+    stopped = (3, 50000, 50100, 48000, 48500)  # every day-one signal's stop
+    day_two_quiet = [(24 * 60 + n, 50000, 50100, 49900, 50000) for n in range(3)]
+    report = pass_of(
+        tracker, series(*quiet, stopped, *day_two_quiet), day_two + timedelta(minutes=3)
+    )
+
+    assert report.closed_count == 3
+    after = day_versions(tracker)
+    one, two = SIGNAL_TIME.date().isoformat(), day_two.date().isoformat()
+    assert (after[one], after[two]) == (before[one] + 1, before[two])
+    assert tracker.get(later).status is Status.ACTIVE
+    assert tracker.get(later).outcome is not None  # its progress is stored
+
+
+def test_outcome_texts_are_json_dumps_of_each_outcome_byte_for_byte() -> None:
+    rng = np.random.default_rng(7)
+    closes = 50000 * np.exp(np.cumsum(rng.normal(0, 0.002, 3000)))
+    wiggle = closes * rng.uniform(0, 0.003, (2, 3000))
+    candles = Candles.from_rows(
+        [
+            [T0_MS + n * MINUTE_MS, c, c + up, c - down, c]
+            for n, (c, up, down) in enumerate(zip(closes, *wiggle, strict=True))
+            if n % 97
+        ]
+    )  # fmt: skip  (every 97th minute missing: gaps)
+    signals = [
+        make_signal(
+            entry=50000.0, targets=(50500.0 + 7 * k,) if k % 3 == 0 else (50400.0, 50900.0 + k),
+            stop=49600.0 - k, timeframe=("1m", "15m", "1h")[k % 3],
+        ) if k % 5 else make_signal(  # far levels and a long life: still open at the end
+            entry=50000.0, targets=(90000.0, 95000.0), stop=10000.0, timeframe="1d",
+            created_at=SIGNAL_TIME + timedelta(minutes=k, microseconds=1500 * (k % 2)),
+        )
+        for k in range(300)
+    ]  # fmt: skip
+    state = settle_many(signals, candles.between(0, T0_MS + 2000 * MINUTE_MS), ResolutionPolicy())
+    outcomes = state.outcomes()
+    assert {o.status for o in outcomes} == {Status.ACTIVE, Status.CLOSED}
+    results = [o.result.value if o.result else None for o in outcomes]
+    reasons = [o.exit_reason.value if o.exit_reason else None for o in outcomes]
+
+    texts = outcome_texts(state, np.arange(len(outcomes)), results, reasons)
+
+    assert texts == [json.dumps(o.to_json()) for o in outcomes]

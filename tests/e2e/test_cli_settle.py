@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,11 +18,13 @@ import numpy as np
 import pyarrow.csv as pa_csv
 import pytest
 from e2e_support import Cli, file_signal, one_error_line, write_lines
+from rich.console import Console
 
 from factories import make_signal, settings_for
 from fake_exchange import FakeBinance
 from sigtrack import Tracker
 from sigtrack.adapters.market.exchange import CcxtCandleSource
+from sigtrack.cli.settle_cmd import PassProgress
 from sigtrack.core.candles import MINUTE_MS, Candles
 from sigtrack.core.resolution import settle_one
 from sigtrack.core.signals import Status
@@ -39,8 +44,8 @@ BTC_ROWS = [(0, 50000, 50200, 49800, 50100), (1, 50100, 51200, 50050, 51000),
 # ETH SHORT: the stop (3060) at 10:01: LOSS SL, −(3060 − 3000) / 3000 = −2.00 %, R = −1.
 ETH_ROWS = [(0, 3000, 3010, 2990, 3005), (1, 3005, 3065, 3000, 3050)]
 RULE = "sl_first plan=0.5/0.5 be life=96tf fee=0bps x1"
-PASS_KEYS = {"checked", "symbols", "rule", "closed", "tp_hits", "still_open", "changes",
-             "failures"}  # fmt: skip
+PASS_KEYS = {"checked", "symbols", "rule", "closed", "tp_hits", "wins", "losses", "expired",
+             "still_open", "elapsed_s", "changes", "failures"}  # fmt: skip
 CHANGE_KEYS = {"signal_id", "new_tp_hits", "status", "result", "exit_reason", "pnl_pct",
                "r_multiple", "closed_at", "ambiguous"}  # fmt: skip
 OUTCOME_KEYS = {"r_multiple", "ambiguous", "rule", "mfe_pct", "mae_pct", "horizon_mfe_pct",
@@ -93,8 +98,10 @@ def test_resolve_with_a_folder_settles_each_symbol_to_the_hand_worked_outcome(
 def test_resolve_prints_the_pass_in_indonesian_by_default(two_signals: Cli, folder: Path) -> None:
     out = two_signals("resolve", "--candles", folder).out
 
-    assert out.splitlines() == [
-        "🔎 2 signal aktif dicek (2 koin): 2 selesai, 1 TP tercapai, 0 masih aktif.",
+    summary, results, *examples = out.splitlines()
+    assert summary == "🔎 2 signal aktif dicek (2 koin): 2 selesai, 1 TP tercapai, 0 masih aktif."
+    assert re.fullmatch(r"   1 win, 1 loss, 0 kedaluwarsa; selesai dalam \d+\.\d dtk\.", results)
+    assert examples == [
         f"• {BTC_ID}: TP1 tercapai pada 2026-01-08T10:01:00+07:00",
         f"• {BTC_ID}: WIN (TP1_BE) PnL +1.00% pada 2026-01-08T10:02:00+07:00",
         f"• {ETH_ID}: LOSS (SL) PnL -2.00% pada 2026-01-08T10:01:00+07:00",
@@ -107,6 +114,7 @@ def test_resolve_speaks_english_with_lang_en(two_signals: Cli, folder: Path) -> 
     assert out.splitlines()[0] == (
         "🔎 2 open signals checked (2 coins): 2 closed, TP hits: 1, 0 still open."
     )
+    assert out.splitlines()[1].startswith("   1 wins, 1 losses, 0 expired; done in ")
     assert f"• {BTC_ID}: TP1 reached at 2026-01-08T10:01:00+07:00" in out
     assert f"• {BTC_ID}: WIN (TP1_BE) PnL +1.00% at 2026-01-08T10:02:00+07:00" in out
     assert "tercapai" not in out
@@ -118,6 +126,8 @@ def test_resolve_json_has_the_pass_and_every_change(two_signals: Cli, folder: Pa
     assert set(report) == PASS_KEYS
     assert (report["checked"], report["symbols"], report["closed"]) == (2, 2, 2)
     assert (report["tp_hits"], report["still_open"], report["rule"]) == (1, 0, RULE)
+    assert (report["wins"], report["losses"], report["expired"]) == (1, 1, 0)
+    assert report["elapsed_s"] >= 0
     assert report["failures"] == []
     assert all(set(change) == CHANGE_KEYS for change in report["changes"])
     by_id = {change["signal_id"]: change for change in report["changes"]}
@@ -127,6 +137,28 @@ def test_resolve_json_has_the_pass_and_every_change(two_signals: Cli, folder: Pa
         "closed_at": "2026-01-08T10:02:00+07:00", "ambiguous": False,
     }  # fmt: skip
     assert by_id[ETH_ID]["new_tp_hits"] == [] and by_id[ETH_ID]["result"] == "LOSS"
+
+
+def test_a_big_pass_prints_a_screenful_of_examples_and_json_lists_every_change(
+    cli: Cli, folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    signals = [file_signal(entry=50000.0 + k, receivers=[k + 1]) for k in range(15)]
+    cli("track", "--file", write_lines(tmp_path / "many.jsonl", signals))
+    many = tmp_path / "many.db"
+    copy = Cli(f"sqlite:///{many}", capsys)
+    shutil.copy(Path(cli.db_url.removeprefix("sqlite:///")), many)
+
+    run = cli("resolve", "--candles", folder, "--lang", "en")
+    report = copy("resolve", "--candles", folder, "--json").json()
+
+    summary, results, *examples, more = run.out.splitlines()
+    assert summary == "🔎 15 open signals checked (1 coins): 15 closed, TP hits: 15, 0 still open."
+    assert results.startswith("   15 wins, 0 losses, 0 expired; done in ")
+    assert len(examples) == 20  # of the 30 lines of TP hits and closes
+    assert more == "… and 10 more (--json lists them all)"
+    assert run.err == ""  # no progress bar in a pipe
+    assert len(report["changes"]) == 15
+    assert all(c["new_tp_hits"] == [1] and c["result"] == "WIN" for c in report["changes"])
 
 
 def test_show_json_carries_the_outcome_details_and_the_monitor_events(
@@ -470,3 +502,42 @@ def test_a_timed_out_exchange_read_is_retried_and_settles_as_the_reference(
     for signal_id in ids:
         record = sqlite_tracker.get(signal_id)
         assert record.outcome == settle_one(record.signal, one_day), signal_id
+
+
+# --- the progress bar -----------------------------------------------------------------------
+
+
+class Ticks:
+    """A clock that moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_progress_bar_shows_on_a_terminal_once_the_pass_takes_more_than_a_moment() -> None:
+    screen, clock = io.StringIO(), Ticks()
+    console = Console(file=screen, force_terminal=True, width=80)
+
+    with PassProgress(console, after_s=0.5, clock=clock) as progress:
+        progress(0, 1000)
+        assert screen.getvalue() == ""  # a quick start shows nothing
+        clock.now = 0.6
+        progress(250, 1000)
+        progress(1000, 1000)
+
+    drawn = screen.getvalue()
+    assert "settling" in drawn and "1000/1000" in drawn
+
+
+def test_the_progress_bar_never_draws_into_a_pipe_nor_for_a_quick_pass() -> None:
+    pipe, screen, clock = io.StringIO(), io.StringIO(), Ticks()
+    with PassProgress(Console(file=pipe), clock=clock) as progress:
+        clock.now = 60.0
+        progress(10, 100)
+    with PassProgress(Console(file=screen, force_terminal=True), clock=Ticks()) as quick:
+        quick(100, 100)
+
+    assert (pipe.getvalue(), screen.getvalue()) == ("", "")

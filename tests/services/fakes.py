@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
 
 from sigtrack.core.errors import (
     SignalAlreadyClosed,
@@ -12,6 +16,7 @@ from sigtrack.core.errors import (
     SignalNotFound,
     StorageError,
 )
+from sigtrack.core.outcomes import Outcome, datetime_to_ms
 from sigtrack.core.records import (
     Activity,
     Closing,
@@ -21,13 +26,21 @@ from sigtrack.core.records import (
 from sigtrack.core.signals import (
     EventKind,
     Result,
+    Side,
     Status,
     base_signal_id,
     same_content,
     suffixed_signal_id,
 )
 from sigtrack.core.stats import ResultCounts
-from sigtrack.services.ports import AddOutcome, AddStatus, NewSignal, SettleUpdate
+from sigtrack.services.ports import (
+    AddOutcome,
+    AddStatus,
+    NewSignal,
+    OpenSignals,
+    SettledRows,
+    SettleUpdate,
+)
 
 
 class FakeStore:
@@ -112,19 +125,68 @@ class FakeStore:
             record = self.records.get(update.signal_id)
             if record is None or record.status is not Status.ACTIVE:
                 continue
-            outcome = update.outcome
-            closing = None
-            if outcome.status is Status.CLOSED:
-                assert outcome.result and outcome.exit_reason and outcome.closed_at
-                closing = Closing(
-                    result=outcome.result, exit_reason=outcome.exit_reason,
-                    closed_at=outcome.closed_at, pnl_pct=outcome.pnl_pct,
-                )  # fmt: skip
-            self.records[update.signal_id] = replace(
-                record, status=outcome.status, closing=closing, outcome=outcome
-            )
-            self.history[update.signal_id].extend(update.events)
+            self._apply(update.signal_id, update.outcome, update.events)
             written.append(update.signal_id)
+        return written
+
+    def _apply(self, signal_id: str, outcome: Outcome, events: Sequence[SignalEvent]) -> None:
+        closing = None
+        if outcome.status is Status.CLOSED:
+            assert outcome.result and outcome.exit_reason and outcome.closed_at
+            closing = Closing(
+                result=outcome.result, exit_reason=outcome.exit_reason,
+                closed_at=outcome.closed_at, pnl_pct=outcome.pnl_pct,
+            )  # fmt: skip
+        self.records[signal_id] = replace(
+            self.records[signal_id], status=outcome.status, closing=closing, outcome=outcome
+        )
+        self.history[signal_id].extend(events)
+
+    def open_signals(self, *, symbols: Collection[str] | None = None) -> OpenSignals:
+        """Like the SQL store: one read of the open signals as columns, oldest first."""
+        if self.failing_reads:
+            self.failing_reads -= 1
+            raise StorageError("database unavailable: the fake is down")
+        found = [
+            r for r in self.list_signals(status=Status.ACTIVE, oldest_first=True)
+            if symbols is None or r.signal.symbol in symbols
+        ]  # fmt: skip
+        targets = np.full((len(found), max((len(r.signal.targets) for r in found), default=1)),
+                          np.nan)  # fmt: skip
+        for i, r in enumerate(found):
+            targets[i, : len(r.signal.targets)] = r.signal.targets
+        return OpenSignals(
+            keys=np.arange(len(found), dtype=np.int64),
+            signal_ids=[r.signal_id for r in found],
+            symbols=[r.signal.symbol for r in found],
+            is_long=np.array([r.signal.side is Side.LONG for r in found], dtype=bool),
+            entry=np.array([r.signal.entry for r in found]),
+            stop=np.array([r.signal.stop for r in found]),
+            targets=targets,
+            created_ms=np.array(
+                [datetime_to_ms(r.signal.created_at) for r in found], dtype=np.int64
+            ),
+            timeframes=[r.signal.timeframe.value for r in found],
+            outcomes=[r.outcome for r in found],
+            stamps=[_stamp(r.outcome) for r in found],
+        )
+
+    def save_settled(self, settled: SettledRows, *, now: datetime) -> npt.NDArray[np.bool_]:
+        """Like the SQL store: open signals whose outcome is still the stamp only."""
+        self.saved.append([
+            SettleUpdate(signal_id=signal_id, outcome=settled.outcome(k),
+                         events=settled.events(k))
+            for k, signal_id in enumerate(settled.signal_ids)
+        ])  # fmt: skip
+        written = np.zeros(len(settled), dtype=bool)
+        for k, signal_id in enumerate(settled.signal_ids):
+            record = self.records.get(signal_id)
+            if record is None or record.status is not Status.ACTIVE:
+                continue
+            if _stamp(record.outcome) != settled.stamps[k]:
+                continue
+            self._apply(signal_id, settled.outcome(k), settled.events(k))
+            written[k] = True
         return written
 
     def result_counts(self, since: datetime, until: datetime) -> ResultCounts:
@@ -152,3 +214,8 @@ class FakeStore:
 
     def dispose(self) -> None:
         pass
+
+
+def _stamp(outcome: Outcome | None) -> str | None:
+    """The fake's stored form of an outcome, as the pass's stamps compare it."""
+    return None if outcome is None else json.dumps(outcome.to_json())

@@ -246,7 +246,7 @@ def test_a_signal_closed_by_hand_while_the_pass_ran_stays_as_the_hand_closed_it(
     record = store.get(signal_id)
     assert (record.closing, record.outcome) == (by_hand, None)
     assert [e.actor for e in store.events(signal_id)] == ["api", "admin"]
-    assert (report.changes, told) == ((), [])
+    assert (list(report.changes), told) == ([], [])
 
 
 def test_a_changed_policy_settles_again_from_the_signals_creation() -> None:
@@ -312,7 +312,7 @@ def test_a_signal_whose_candles_end_before_its_expiry_stays_active_with_its_prog
     assert record.outcome is not None and record.outcome.status is Status.ACTIVE
     assert record.outcome.progress.next_ms == ms(10)
     assert (record.outcome.mfe_pct, record.outcome.mae_pct) == (0.2, -0.2)
-    assert (report.changes, report.checked, report.still_open) == ((), 1, 1)
+    assert (list(report.changes), report.checked, report.still_open) == ([], 1, 1)
     assert [e.kind for e in store.events(signal_id)] == [EventKind.CREATED]
 
 

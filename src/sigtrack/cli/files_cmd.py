@@ -13,10 +13,10 @@ import typer
 
 from sigtrack.adapters.tabular import FORMATS
 from sigtrack.cli.app import app, err, out, print_json, state
-from sigtrack.cli.settle_cmd import render_pass
 from sigtrack.config import mask_url, parse_zone
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.filters import parse_filter
+from sigtrack.core.render.settling import pass_text
 from sigtrack.core.render.winrate import render_winrate
 from sigtrack.services.legacy import ImportReport
 
@@ -150,7 +150,7 @@ def demo(
     label = "generated, bundled" if bundled else "yours"
     out.print(f"\nsettling the open signals from candles ({label}): {candles}/", markup=False)
     report = tracker.resolve(candles=candles, now=as_of)
-    out.print(render_pass(report, zone, lang), markup=False)
+    out.print(pass_text(report, zone, lang), markup=False)
     if as_of is not None:
         out.print(
             f"\nwinrate as of {as_of.astimezone(zone):%Y-%m-%d %H:%M} "

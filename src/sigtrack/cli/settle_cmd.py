@@ -4,21 +4,31 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import UTC, datetime, tzinfo
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
-from typing import Annotated, Any
+from types import FrameType, TracebackType
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
-from sigtrack.cli.app import app, out, print_json, state
+from sigtrack.cli.app import app, err, out, print_json, state
 from sigtrack.cli.signals_cmd import parse_time_option, whole_number
 from sigtrack.core.errors import InvalidInput
-from sigtrack.core.outcomes import ms_to_datetime
-from sigtrack.core.render.values import iso
+from sigtrack.core.render.settling import pass_json, pass_text
 from sigtrack.core.signals import normalize_symbol
-from sigtrack.core.texts import Lang, format_pct, text
-from sigtrack.services.settling import PassReport, run_monitor
+from sigtrack.core.texts import text
+from sigtrack.services.settling import run_monitor
 
 CandlesOption = Annotated[
     Path | None,
@@ -49,11 +59,12 @@ def resolve(
     zone = st.settings.zone
     now = parse_time_option(as_of, "--as-of", zone) if as_of else None
     _check_candles(candles)
-    report = st.tracker.resolve(candles=candles, symbol=symbol, now=now)
+    with PassProgress(err) as progress:
+        report = st.tracker.resolve(candles=candles, symbol=symbol, now=now, progress=progress)
     if as_json:
         print_json(pass_json(report, zone))
     else:
-        out.print(render_pass(report, zone, st.language(lang)), markup=False)
+        out.print(pass_text(report, zone, st.language(lang)), markup=False)
 
 
 @app.command()
@@ -95,7 +106,7 @@ def monitor(
             stop=stop,
             clock=lambda: datetime.now(UTC),
             max_passes=max_passes,
-            on_pass=lambda report: out.print(render_pass(report, zone, language), markup=False),
+            on_pass=lambda report: out.print(pass_text(report, zone, language), markup=False),
             symbols=None if symbol is None else {normalize_symbol(symbol)},
         )
     finally:
@@ -118,67 +129,45 @@ def _seconds(value: str) -> float:
     return seconds
 
 
-def render_pass(report: PassReport, zone: tzinfo, lang: Lang) -> str:
-    hits = sum(len(change.new_hits) for change in report.changes)
-    lines = [
-        text(
-            "settle.summary",
-            lang,
-            checked=report.checked,
-            symbols=report.symbols,
-            closed=len(report.closed),
-            hits=hits,
-            open=report.still_open,
-        )
-    ]
-    for change in report.changes:
-        outcome = change.outcome
-        for number in change.new_hits:
-            at = iso(ms_to_datetime(outcome.legs[number - 1].hit_ms), zone)
-            lines.append(text("settle.tp_hit", lang, signal_id=change.signal_id, target=number,
-                              at=at))  # fmt: skip
-        if change.is_closed:
-            ambiguous = text("settle.ambiguous", lang, rule=outcome.rule)
-            lines.append(
-                text(
-                    "settle.closed",
-                    lang,
-                    signal_id=change.signal_id,
-                    result=outcome.result,
-                    reason=outcome.exit_reason,
-                    pnl=format_pct(outcome.pnl_pct, signed=True, digits=2),
-                    at=iso(outcome.closed_at, zone),
-                    ambiguous=ambiguous if outcome.is_ambiguous else "",
-                )
-            )
-    for symbol, reason in report.failures:
-        lines.append(text("settle.failed", lang, symbol=symbol, reason=reason))
-    return "\n".join(lines)
+class PassProgress:
+    """A progress bar of a pass on stderr: only on a terminal, and only once the pass has
+    taken more than `after_s` (a quick pass, a pipe or a test shows nothing)."""
 
+    def __init__(
+        self,
+        console: Console,
+        *,
+        after_s: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._console = console
+        self._after_s = after_s
+        self._clock = clock
+        self._started = clock()
+        self._bar: Progress | None = None
+        self._task = TaskID(0)
 
-def pass_json(report: PassReport, zone: tzinfo) -> dict[str, Any]:
-    return {
-        "checked": report.checked,
-        "symbols": report.symbols,
-        "rule": report.rule,
-        "closed": len(report.closed),
-        "tp_hits": sum(len(change.new_hits) for change in report.changes),
-        "still_open": report.still_open,
-        "changes": [
-            {
-                "signal_id": change.signal_id,
-                "new_tp_hits": list(change.new_hits),
-                "status": change.outcome.status.value,
-                "result": change.outcome.result.value if change.outcome.result else None,
-                "exit_reason": change.outcome.exit_reason.value
-                if change.outcome.exit_reason
-                else None,
-                "pnl_pct": change.outcome.pnl_pct,
-                "r_multiple": change.outcome.r_multiple,
-                "closed_at": iso(change.outcome.closed_at, zone),
-                "ambiguous": change.outcome.is_ambiguous,
-            }
-            for change in report.changes
-        ],
-        "failures": [{"symbol": s, "reason": r} for s, r in report.failures],
-    }
+    def __enter__(self) -> PassProgress:
+        self._started = self._clock()
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if not self._console.is_terminal or self._clock() - self._started < self._after_s:
+                return
+            self._bar = Progress(
+                TextColumn("settling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=self._console, transient=True,
+            )  # fmt: skip
+            self._task = self._bar.add_task("settling", total=total)
+            self._bar.start()
+        self._bar.update(self._task, completed=done, total=total)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()

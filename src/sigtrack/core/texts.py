@@ -57,6 +57,15 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.EN: "🔎 {checked} open signals checked ({symbols} coins): {closed} closed, "
         "TP hits: {hits}, {open} still open.",
     },
+    "settle.results": {
+        Lang.ID: "   {wins} win, {losses} loss, {expired} kedaluwarsa; "
+        "selesai dalam {seconds} dtk.",
+        Lang.EN: "   {wins} wins, {losses} losses, {expired} expired; done in {seconds} s.",
+    },
+    "settle.more": {
+        Lang.ID: "… dan {count} lainnya (--json memuat semuanya)",
+        Lang.EN: "… and {count} more (--json lists them all)",
+    },
     "settle.closed": {
         Lang.ID: "• {signal_id}: {result} ({reason}) PnL {pnl} pada {at}{ambiguous}",
         Lang.EN: "• {signal_id}: {result} ({reason}) PnL {pnl} at {at}{ambiguous}",

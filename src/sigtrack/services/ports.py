@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import math
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+import numpy.typing as npt
+
+from sigtrack.core.batch_signals import NO_TIME, OutcomeBatch
 from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.candles import Candles
 from sigtrack.core.filters import SignalFilter
-from sigtrack.core.outcomes import Outcome
+from sigtrack.core.outcomes import Outcome, ms_to_datetime
 from sigtrack.core.performance import OutcomeColumns, SignalFrame
 from sigtrack.core.records import (
     Activity,
@@ -21,10 +26,15 @@ from sigtrack.core.records import (
     SignalRecord,
 )
 from sigtrack.core.signals import (
+    EventKind,
     Signal,
     Status,
 )
 from sigtrack.core.stats import ResultCounts
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
 
 
 class AddStatus(StrEnum):
@@ -58,6 +68,119 @@ class SettleUpdate:
     outcome: Outcome
     previous: Outcome | None = None  # what the pass started from: written only if still so
     events: tuple[SignalEvent, ...] = ()  # tp_hit / closed, at the candle's time
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class OpenSignals:
+    """The open signals as columns, oldest first: what a settling pass reads, in one query.
+
+    `stamps` is each stored outcome as the store holds it (None: not settled yet); a write
+    of the pass goes through only where the stored outcome is still that (another monitor
+    may have moved the signal on meanwhile).
+    """
+
+    keys: I64  # the store's own row keys, handed back with the writes
+    signal_ids: list[str]
+    symbols: list[str]
+    is_long: B
+    entry: F64
+    stop: F64
+    targets: F64  # N × the most targets any of them has; NaN past a signal's own
+    created_ms: I64
+    timeframes: list[str]
+    outcomes: list[Outcome | None]  # as stored, under whatever rule
+    stamps: list[str | None]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def take(self, rows: I64) -> OpenSignals:
+        picked = rows.tolist()
+        return OpenSignals(
+            keys=self.keys[rows],
+            signal_ids=[self.signal_ids[i] for i in picked],
+            symbols=[self.symbols[i] for i in picked],
+            is_long=self.is_long[rows],
+            entry=self.entry[rows],
+            stop=self.stop[rows],
+            targets=self.targets[rows],
+            created_ms=self.created_ms[rows],
+            timeframes=[self.timeframes[i] for i in picked],
+            outcomes=[self.outcomes[i] for i in picked],
+            stamps=[self.stamps[i] for i in picked],
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class SettledRows:
+    """What a pass learned about some open signals of one symbol, kept as columns.
+
+    Row k is signal `keys[k]`, whose new outcome is row `rows[k]` of `outcomes`. Its events:
+    a `tp_hit` per target in `new_hits` (at the candle's time, with the target's number and
+    price), then, if it closed, a `closed` event (at the close, with `note`), all by `actor`
+    (`events(k)` spells them out). `results` / `exit_reasons` are the closing's values.
+    """
+
+    keys: I64
+    signal_ids: list[str]
+    stamps: list[str | None]  # the stored outcome the pass started from
+    created_ms: I64
+    outcomes: OutcomeBatch
+    rows: I64
+    new_hits: B  # len(rows) × legs
+    results: list[str | None]
+    exit_reasons: list[str | None]
+    actor: str
+    note: str
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def closed(self) -> B:
+        closed: B = self.outcomes.close_kind[self.rows] != 0
+        return closed
+
+    @property
+    def closed_at_ms(self) -> I64:
+        """When each closed (the last exit of its legs); NO_TIME while open."""
+        last: I64 = np.max(self.outcomes.exit_ms[self.rows], axis=1, initial=NO_TIME)
+        return np.where(self.closed, last, NO_TIME)
+
+    def outcome(self, k: int) -> Outcome:
+        return self.outcomes.outcome(int(self.rows[k]))
+
+    def events(self, k: int) -> tuple[SignalEvent, ...]:
+        """The events row k makes (the SQL store writes the same from the columns)."""
+        i, state = int(self.rows[k]), self.outcomes
+        events = [
+            SignalEvent(
+                kind=EventKind.TP_HIT,
+                at=ms_to_datetime(int(state.hit_ms[i, j])),  # type: ignore[arg-type]
+                actor=self.actor,
+                data={"target": j + 1, "price": float(state.signals.targets[i, j])},
+            )
+            for j in np.flatnonzero(self.new_hits[k]).tolist()
+        ]
+        if self.results[k] is not None:
+            pnl, r = float(state.pnl_pct[i]), float(state.r_multiple[i])
+            events.append(
+                SignalEvent(
+                    kind=EventKind.CLOSED,
+                    at=ms_to_datetime(int(self.closed_at_ms[k])),  # type: ignore[arg-type]
+                    actor=self.actor,
+                    note=self.note,
+                    data={
+                        "result": self.results[k],
+                        "exit_reason": self.exit_reasons[k],
+                        "pnl_pct": None if math.isnan(pnl) else pnl,
+                        "r_multiple": None if math.isnan(r) else r,
+                        "ambiguous": "yes" if state.is_ambiguous[i] else "no",
+                        "rule": state.rule,
+                    },
+                )
+            )
+        return tuple(events)
 
 
 class SignalStore(Protocol):
@@ -107,6 +230,17 @@ class SignalStore(Protocol):
         """Store settling progress in one transaction; close the signals whose outcome is
         closed. A signal closed meanwhile (by hand) is left as it is. Returns the ids that
         were updated."""
+        ...
+
+    def open_signals(self, *, symbols: Collection[str] | None = None) -> OpenSignals:
+        """Every open signal (of `symbols`, if given), oldest first, in one read."""
+        ...
+
+    def save_settled(self, settled: SettledRows, *, now: datetime) -> B:
+        """Store a pass's outcomes and events in one transaction, closing what closed, and
+        mark the rollup days of the closes. Left as they are: signals no longer open (closed
+        by hand meanwhile) and signals whose stored outcome is no longer the pass's
+        `stamps` (another monitor moved them on first). Returns which rows were written."""
         ...
 
     def result_counts(self, since: datetime, until: datetime) -> ResultCounts: ...

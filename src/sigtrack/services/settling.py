@@ -1,32 +1,52 @@
 """Settling the open signals from candles: one pass over them, grouped by symbol.
 
-A pass reads each symbol's candles once, from where the earliest of its signals stopped
-reading, runs the batch engine resuming every signal from its saved progress, stores
-the new progress (closing what closed, with an event per TP hit and close at the
-candle's time) and then tells the hooks. The monitor is this pass in a loop.
+A pass reads the open signals once, as columns, then each symbol's candles once, from
+where the earliest of its signals stopped reading; runs the batch engine resuming every
+signal from its saved progress; stores the new progress of the signals it moved (closing
+what closed, with an event per TP hit and close at the candle's time), straight from the
+engine's columns; and then tells the hooks. The monitor is this pass in a loop.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
+import numpy as np
+import numpy.typing as npt
+
+from sigtrack.core.batch_signals import NO_TIME, OutcomeBatch, SignalBatch
+from sigtrack.core.candles import Timeframe
 from sigtrack.core.errors import MarketDataError, SigtrackError
-from sigtrack.core.outcomes import Outcome, datetime_to_ms, ms_to_datetime
+from sigtrack.core.outcomes import (
+    CloseKind,
+    Outcome,
+    datetime_to_ms,
+    exit_reason_for,
+    ms_to_datetime,
+    result_for,
+)
 from sigtrack.core.policy import ResolutionPolicy
-from sigtrack.core.records import SignalEvent, SignalRecord
+from sigtrack.core.records import SignalRecord
 from sigtrack.core.resolution import settle_many
-from sigtrack.core.signals import EventKind, Status
-from sigtrack.services.ports import CandleSource, SettleUpdate, SignalStore
+from sigtrack.core.signals import ExitReason, Result, Status
+from sigtrack.services.ports import CandleSource, OpenSignals, SettledRows, SignalStore
 
 logger = logging.getLogger(__name__)
 
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+
 ACTOR = "monitor"
+NOTE = "settled from candles"
+WRITE_ROWS = 50_000  # signals per write transaction (and per step of the progress)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,23 +67,139 @@ class Settled:
 
 
 SettleHook = Callable[[Settled], None]
+OnProgress = Callable[[int, int], None]  # (open signals settled so far, all of them)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Change:
+    """One signal's TP hits or close in a pass, as a report shows it."""
+
+    signal_id: str
+    new_hits: tuple[int, ...]  # 1-based target numbers
+    hit_at: tuple[datetime | None, ...]  # per target of the plan: when it was reached
+    status: Status
+    result: Result | None
+    exit_reason: ExitReason | None
+    pnl_pct: float | None
+    r_multiple: float | None
+    closed_at: datetime | None
+    is_ambiguous: bool
+    rule: str
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status is Status.CLOSED
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class PassChanges:
+    """The signals with a TP hit or a close in a pass (as stored), kept as columns."""
+
+    signal_ids: list[str] = field(default_factory=list)
+    new_hits: B = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))  # N × legs
+    hit_ms: I64 = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    results: list[str | None] = field(default_factory=list)
+    exit_reasons: list[str | None] = field(default_factory=list)
+    pnl_pct: F64 = field(default_factory=lambda: np.zeros(0))
+    r_multiple: F64 = field(default_factory=lambda: np.zeros(0))
+    closed_at_ms: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    is_ambiguous: B = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    rule: str = ""
+
+    def __len__(self) -> int:
+        return len(self.signal_ids)
+
+    def __iter__(self) -> Iterator[Change]:
+        return (self.change(k) for k in range(len(self)))
+
+    def change(self, k: int) -> Change:
+        result, reason = self.results[k], self.exit_reasons[k]
+        pnl, r = float(self.pnl_pct[k]), float(self.r_multiple[k])
+        return Change(
+            signal_id=self.signal_ids[k],
+            new_hits=tuple(j + 1 for j in np.flatnonzero(self.new_hits[k]).tolist()),
+            hit_at=tuple(
+                ms_to_datetime(None if t == NO_TIME else t) for t in self.hit_ms[k].tolist()
+            ),
+            status=Status.ACTIVE if result is None else Status.CLOSED,
+            result=None if result is None else Result(result),
+            exit_reason=None if reason is None else ExitReason(reason),
+            pnl_pct=None if math.isnan(pnl) else pnl,
+            r_multiple=None if math.isnan(r) else r,
+            closed_at=ms_to_datetime(None if result is None else int(self.closed_at_ms[k])),
+            is_ambiguous=bool(self.is_ambiguous[k]),
+            rule=self.rule,
+        )
+
+    @property
+    def closed(self) -> B:
+        closed: B = np.array([result is not None for result in self.results], dtype=bool)
+        return closed
+
+    def count(self, result: Result) -> int:
+        return self.results.count(result.value)
+
+    @property
+    def tp_hits(self) -> int:
+        return int(self.new_hits.sum())
+
+    @classmethod
+    def joined(cls, parts: Sequence[PassChanges], rule: str) -> PassChanges:
+        parts = [part for part in parts if len(part)]
+        if not parts:
+            return cls(rule=rule)
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            signal_ids=[i for part in parts for i in part.signal_ids],
+            new_hits=np.concatenate([part.new_hits for part in parts]),
+            hit_ms=np.concatenate([part.hit_ms for part in parts]),
+            results=[r for part in parts for r in part.results],
+            exit_reasons=[r for part in parts for r in part.exit_reasons],
+            pnl_pct=np.concatenate([part.pnl_pct for part in parts]),
+            r_multiple=np.concatenate([part.r_multiple for part in parts]),
+            closed_at_ms=np.concatenate([part.closed_at_ms for part in parts]),
+            is_ambiguous=np.concatenate([part.is_ambiguous for part in parts]),
+            rule=rule,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PassReport:
     checked: int = 0  # open signals looked at
     symbols: int = 0
-    changes: tuple[Settled, ...] = ()  # signals with a TP hit or a close in this pass
+    changes: PassChanges = field(default_factory=PassChanges)  # TP hits and closes stored
     failures: tuple[tuple[str, str], ...] = ()  # (symbol, why) for symbols not read
     rule: str = ""
+    elapsed_s: float = 0.0  # how long the pass took
 
     @property
-    def closed(self) -> list[Settled]:
-        return [change for change in self.changes if change.is_closed]
+    def closed(self) -> list[Change]:
+        return [self.changes.change(k) for k in np.flatnonzero(self.changes.closed).tolist()]
+
+    @property
+    def closed_count(self) -> int:
+        return int(self.changes.closed.sum())
+
+    @property
+    def tp_hits(self) -> int:
+        return self.changes.tp_hits
+
+    @property
+    def wins(self) -> int:
+        return self.changes.count(Result.WIN)
+
+    @property
+    def losses(self) -> int:
+        return self.changes.count(Result.LOSS)
+
+    @property
+    def expired(self) -> int:
+        return self.changes.count(Result.EXPIRED)
 
     @property
     def still_open(self) -> int:
-        return self.checked - len(self.closed)
+        return self.checked - self.closed_count
 
 
 class SettlingService:
@@ -88,61 +224,128 @@ class SettlingService:
         """Call `hook` after every stored TP hit or close (e.g. the bot announcing it)."""
         self._hooks.append(hook)
 
-    def run_pass(self, *, now: datetime, symbols: Collection[str] | None = None) -> PassReport:
-        """Settle every open signal (of `symbols`, if given) with the candles final by `now`."""
-        groups: dict[str, list[SignalRecord]] = defaultdict(list)
-        for record in self._store.list_signals(status=Status.ACTIVE, oldest_first=True):
-            if symbols is None or record.signal.symbol in symbols:
-                groups[record.signal.symbol].append(record)
-        changes: list[Settled] = []
+    def run_pass(
+        self,
+        *,
+        now: datetime,
+        symbols: Collection[str] | None = None,
+        progress: OnProgress | None = None,
+    ) -> PassReport:
+        """Settle every open signal (of `symbols`, if given) with the candles final by `now`.
+
+        `progress(done, total)` is told how many open signals are settled, as it goes.
+        """
+        started = time.monotonic()
+        found = self._store.open_signals(symbols=None if symbols is None else set(symbols))
+        total, done = len(found), 0
+        tell = progress or (lambda done, total: None)
+        tell(0, total)
+        names, groups = np.unique(np.array(found.symbols, dtype=object), return_inverse=True)
+        parts: list[PassChanges] = []
         failures: list[tuple[str, str]] = []
-        for symbol, group in sorted(groups.items()):
+        for number, symbol in enumerate(names.tolist()):
+            group = found.take(np.flatnonzero(groups == number))
             try:
-                changes += self._settle_symbol(symbol, group, now)
+                for step, part in self._settle_symbol(symbol, group, now):
+                    parts.append(part)
+                    tell(done + step, total)
             except MarketDataError as exc:
                 logger.warning("%s: no candles this pass: %s", symbol, exc)
                 failures.append((symbol, str(exc)))
+            done += len(group)
+            tell(done, total)
+        rule = self._policy.describe()
         return PassReport(
-            checked=sum(len(group) for group in groups.values()),
-            symbols=len(groups),
-            changes=tuple(changes),
+            checked=total,
+            symbols=len(names),
+            changes=PassChanges.joined(parts, rule),
             failures=tuple(failures),
-            rule=self._policy.describe(),
+            rule=rule,
+            elapsed_s=time.monotonic() - started,
         )
 
     def _settle_symbol(
-        self, symbol: str, group: list[SignalRecord], now: datetime
-    ) -> list[Settled]:
+        self, symbol: str, group: OpenSignals, now: datetime
+    ) -> Iterator[tuple[int, PassChanges]]:
+        """Settle one symbol's open signals; yields (signals done, what was stored) as the
+        writes go, WRITE_ROWS signals a transaction."""
         rule = self._policy.describe()
-        since = [r.outcome if r.outcome and r.outcome.rule == rule else None for r in group]
-        start_ms = min(_reading_from(r, previous) for r, previous in zip(group, since, strict=True))
+        since = [o if o is not None and o.rule == rule else None for o in group.outcomes]
+        starts = [_reading_from(o) for o in since if o is not None]
+        fresh = np.array([o is None for o in since], dtype=bool)
+        if fresh.any():  # the others start at their creation
+            starts.append(int(group.created_ms[fresh].min()))
+        start_ms = min(starts)
         now_ms = datetime_to_ms(now)
         if start_ms >= now_ms:
-            return []
+            return
         candles = self._source.candles(symbol, start_ms, now_ms)
-        outcomes = settle_many(
-            [r.signal for r in group], candles, self._policy, since=since
-        ).outcomes()
-        updates, changes = [], []
-        for record, previous, outcome in zip(group, since, outcomes, strict=True):
-            if outcome == previous:
-                continue
-            change = _change(record, record.outcome, outcome)  # hits known under any rule
-            updates.append(
-                SettleUpdate(
-                    signal_id=record.signal_id,
-                    outcome=outcome,
-                    previous=record.outcome,
-                    events=_events(change),
-                )
+        batch = _signal_batch(group, self._policy)
+        resume = (
+            None
+            if all(o is None for o in since)
+            else OutcomeBatch.from_outcomes(since, batch, self._policy, candles)
+        )
+        before = None if resume is None else resume.copy()
+        state = settle_many(batch, candles, self._policy, since=resume)
+        changed = _changed(before, state, since)
+        new_hits = _new_hits(group, state)
+        for first in range(0, len(changed), WRITE_ROWS):
+            rows = changed[first : first + WRITE_ROWS]
+            yield int(rows[-1]) + 1, self._write(group, state, rows, new_hits, now)
+
+    def _write(
+        self, group: OpenSignals, state: OutcomeBatch, rows: I64, new_hits: B, now: datetime
+    ) -> PassChanges:
+        """Store these rows; tell the hooks of the TP hits and closes stored."""
+        labels = [
+            _closing_labels(kind, done, moved)
+            for kind, done, moved in zip(
+                state.close_kind[rows].tolist(), state.legs_done[rows].tolist(),
+                (state.stop[rows] != state.signals.stop[rows]).tolist(), strict=True,
             )
-            if change.new_hits or change.is_closed:
-                changes.append(change)
-        written = set(self._store.save_outcomes(updates, now=now))
-        kept = [change for change in changes if change.signal_id in written]
-        for change in kept:
-            self._tell_hooks(change)
-        return kept
+        ]  # fmt: skip
+        results = [result for result, _ in labels]
+        settled = SettledRows(
+            keys=group.keys[rows],
+            signal_ids=[group.signal_ids[i] for i in rows.tolist()],
+            stamps=[group.stamps[i] for i in rows.tolist()],
+            created_ms=group.created_ms[rows],
+            outcomes=state,
+            rows=rows,
+            new_hits=new_hits[rows],
+            results=results,
+            exit_reasons=[reason for _, reason in labels],
+            actor=ACTOR,
+            note=NOTE,
+        )
+        told = np.flatnonzero(settled.new_hits.any(axis=1) | settled.closed)
+        before = (
+            {k: self._store.get(settled.signal_ids[k]) for k in told.tolist()}
+            if self._hooks
+            else {}
+        )
+        written = self._store.save_settled(settled, now=now)
+        kept = told[written[told]]
+        for k in kept.tolist():
+            if k in before:
+                hits = tuple(j + 1 for j in np.flatnonzero(settled.new_hits[k]).tolist())
+                self._tell_hooks(
+                    Settled(record=before[k], outcome=settled.outcome(k), new_hits=hits)
+                )
+        picked = rows[kept]
+        return PassChanges(
+            signal_ids=[settled.signal_ids[k] for k in kept.tolist()],
+            new_hits=settled.new_hits[kept],
+            hit_ms=state.hit_ms[picked],
+            results=[results[k] for k in kept.tolist()],
+            exit_reasons=[settled.exit_reasons[k] for k in kept.tolist()],
+            pnl_pct=state.pnl_pct[picked],
+            r_multiple=state.r_multiple[picked],
+            closed_at_ms=settled.closed_at_ms[kept],
+            is_ambiguous=state.is_ambiguous[picked],
+            rule=state.rule,
+        )
 
     def _tell_hooks(self, change: Settled) -> None:
         for hook in self._hooks:
@@ -184,53 +387,64 @@ def run_monitor(
     return passes
 
 
-def _reading_from(record: SignalRecord, previous: Outcome | None) -> int:
-    """Where this signal's candles start: its saved progress, else its creation."""
-    if previous is None:
-        return datetime_to_ms(record.signal.created_at)
+def _reading_from(previous: Outcome) -> int:
+    """Where a signal resumed from its saved progress reads its candles from."""
     progress = previous.progress
     if progress.horizon_complete:
         return progress.next_ms
     return min(progress.next_ms, progress.horizon_next_ms)
 
 
-def _change(record: SignalRecord, previous: Outcome | None, outcome: Outcome) -> Settled:
-    before = previous.legs if previous else ()
-    hits = tuple(
-        j + 1
-        for j, leg in enumerate(outcome.legs)
-        if leg.hit_ms is not None and (j >= len(before) or before[j].hit_ms is None)
-    )
-    return Settled(record=record, outcome=outcome, new_hits=hits)
+def _signal_batch(group: OpenSignals, policy: ResolutionPolicy) -> SignalBatch:
+    """The engine's columns of the signals (what SignalBatch.from_signals makes of them)."""
+    lives = {tf: (policy.life_ms(Timeframe(tf)), policy.horizon_ms(Timeframe(tf)))
+             for tf in set(group.timeframes)}  # fmt: skip
+    life = np.array([lives[tf][0] for tf in group.timeframes], dtype=np.int64)
+    horizon = np.array([lives[tf][1] for tf in group.timeframes], dtype=np.int64)
+    return SignalBatch.from_arrays(
+        is_long=group.is_long, entry=group.entry, stop=group.stop, targets=group.targets,
+        created_ms=group.created_ms, life_ms=life, policy=policy, horizon_ms=horizon,
+    )  # fmt: skip
 
 
-def _events(change: Settled) -> tuple[SignalEvent, ...]:
-    outcome = change.outcome
-    events = [
-        SignalEvent(
-            kind=EventKind.TP_HIT,
-            at=ms_to_datetime(outcome.legs[number - 1].hit_ms),  # type: ignore[arg-type]
-            actor=ACTOR,
-            data={"target": number, "price": outcome.legs[number - 1].target},
-        )
-        for number in change.new_hits
-    ]
-    if change.is_closed:
-        assert outcome.result is not None and outcome.exit_reason is not None
-        events.append(
-            SignalEvent(
-                kind=EventKind.CLOSED,
-                at=outcome.closed_at,  # type: ignore[arg-type]
-                actor=ACTOR,
-                note="settled from candles",
-                data={
-                    "result": outcome.result.value,
-                    "exit_reason": outcome.exit_reason.value,
-                    "pnl_pct": outcome.pnl_pct,
-                    "r_multiple": outcome.r_multiple,
-                    "ambiguous": "yes" if outcome.is_ambiguous else "no",
-                    "rule": outcome.rule,
-                },
-            )
-        )
-    return tuple(events)
+# The columns of a settling state; the derived ones (PnL, R, MFE / MAE) follow from them.
+_STATE = ("legs_done", "close_kind", "stop", "next_ms", "fav_max", "adv_max", "last_close",
+          "gaps", "is_ambiguous", "horizon_next_ms", "horizon_fav_max", "horizon_adv_max",
+          "horizon_complete", "hit_ms", "exit_ms", "exit_price")  # fmt: skip
+
+
+def _changed(before: OutcomeBatch | None, after: OutcomeBatch, since: Sequence[object]) -> I64:
+    """Rows whose outcome is not the one the pass resumed from (all rows settled afresh)."""
+    changed = np.array([previous is None for previous in since], dtype=bool)
+    if before is not None:
+        for name in _STATE:
+            old, new = getattr(before, name), getattr(after, name)
+            same = old == new
+            if old.dtype.kind == "f":
+                same |= np.isnan(old) & np.isnan(new)
+            changed |= ~same if same.ndim == 1 else ~same.all(axis=1)
+    rows: I64 = np.flatnonzero(changed)
+    return rows
+
+
+def _new_hits(group: OpenSignals, state: OutcomeBatch) -> B:
+    """Targets reached now that the stored outcome (under any rule) had not reached: a
+    policy change re-announces nothing."""
+    width = state.hit_ms.shape[1]
+    known = np.full((len(group), width), NO_TIME, dtype=np.int64)
+    for i, outcome in enumerate(group.outcomes):
+        if outcome is not None:
+            for j, leg in enumerate(outcome.legs[:width]):
+                if leg.hit_ms is not None:
+                    known[i, j] = leg.hit_ms
+    hits: B = (state.hit_ms != NO_TIME) & (known == NO_TIME)
+    return hits
+
+
+@cache
+def _closing_labels(kind: int, legs_done: int, stop_moved: bool) -> tuple[str | None, str | None]:
+    """(result, exit reason) of how a plan ended (the values the Outcome would hold)."""
+    close = CloseKind(kind)
+    result = result_for(close, legs_done)
+    reason = exit_reason_for(close, legs_done, stop_moved)
+    return (None if result is None else result.value, None if reason is None else reason.value)

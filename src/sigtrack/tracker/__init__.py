@@ -20,7 +20,7 @@ from sigtrack.core.records import SignalEvent, SignalRecord
 from sigtrack.core.signals import Result, Signal, Status, normalize_symbol, same_content
 from sigtrack.core.stats import WinrateSummary
 from sigtrack.services.legacy import ImportReport, import_legacy
-from sigtrack.services.settling import PassReport, SettleHook, SettlingService
+from sigtrack.services.settling import OnProgress, PassReport, SettleHook, SettlingService
 from sigtrack.services.tracking import SignalInput
 from sigtrack.tracker.analysis import Analysis
 from sigtrack.tracker.analysis import now_or_clock as _now
@@ -226,10 +226,14 @@ class Tracker(Analysis):
         candles: Path | str | None = None,
         symbol: str | None = None,
         now: datetime | None = None,
+        progress: OnProgress | None = None,
     ) -> PassReport:
-        """One settling pass over the open signals, from candle files or the exchange."""
+        """One settling pass over the open signals, from candle files or the exchange;
+        `progress(done, total)` hears how far it is."""
         return self.settler(candles=candles, symbol=symbol).run_pass(
-            now=_now(now), symbols=None if symbol is None else {normalize_symbol(symbol)}
+            now=_now(now),
+            symbols=None if symbol is None else {normalize_symbol(symbol)},
+            progress=progress,
         )
 
     def settler(

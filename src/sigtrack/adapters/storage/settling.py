@@ -1,18 +1,437 @@
-"""Writing what settling learned: progress for open signals, the closing for closed ones."""
+"""Settling's reads and writes: the open signals in one query, a pass's outcomes in bulk.
+
+A pass over 100,000 signals spent three quarters of its time building one SQLAlchemy
+UPDATE per signal (issue 9). Here the open signals come back as columns from one query,
+and a pass's outcomes are written from the engine's columns: each stored value encoded
+once, in the very form the Core path stores (`outcome_texts` is byte for byte
+`json.dumps(outcome.to_json())`, a test holds it so), then
+
+- on SQLite, under the write lock the store takes at `BEGIN IMMEDIATE`, the rows still
+  as the pass read them are picked, then one prepared UPDATE by primary key and one INSERT
+  of the events run as an `executemany` each on the driver's cursor;
+- on PostgreSQL one `UPDATE … FROM jsonb_array_elements(…) … RETURNING` writes every row
+  whose stored outcome is still the pass's (the UPDATE's row locks, taken in key order,
+  wait for a concurrent monitor and then compare with what it wrote: the FOR UPDATE
+  semantics in one statement), and one `INSERT … SELECT` the events of the rows written.
+  (A COPY into a temporary table + `UPDATE … FROM`, and a `SELECT … FOR UPDATE` first,
+  measured slower: bench/README.md.)
+
+Either way a row is written only if it is still open and its stored outcome is still the
+one the pass started from (its stamp); the rollup days are marked once per day.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import math
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
+from hashlib import md5
+from itertools import repeat
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection, insert, select, update
 
+from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rollups import day_of, mark_days
 from sigtrack.adapters.storage.tables import signal_events, signals
+from sigtrack.core.batch_signals import NO_TIME, OutcomeBatch
 from sigtrack.core.outcomes import Outcome
-from sigtrack.core.signals import Status
-from sigtrack.services.ports import SettleUpdate
+from sigtrack.core.signals import EventKind, Status
+from sigtrack.services.ports import OpenSignals, SettledRows, SettleUpdate
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+
+_ACTIVE = Status.ACTIVE.value
+_DAY_MS = 86_400_000
+
+# --- reading ----------------------------------------------------------------------------
+
+_WIDEST = "SELECT max({length}(targets)) FROM signals WHERE status = 'ACTIVE'"
+_OPEN = (
+    "SELECT id, signal_id, symbol, side = 'LONG', timeframe, entry, sl, {created}, "
+    "{outcome}{targets} FROM signals WHERE status = 'ACTIVE'{where} ORDER BY created_at, id"
+)
+
+
+def read_open(conn: Connection, symbols: Collection[str] | None) -> OpenSignals:
+    """The open signals (of `symbols`) as columns, oldest first, from one query; their
+    targets taken out of the JSON list by the database, as numbers."""
+    postgres = conn.dialect.name == "postgresql"
+    mark, params = ("%s" if postgres else "?"), tuple(sorted(symbols or ()))
+    where = (
+        "" if symbols is None else f" AND symbol IN ({', '.join(mark for _ in params) or 'NULL'})"
+    )
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        widest = _WIDEST.format(length="json_array_length")
+        with RawSql(conn.dialect).as_sqlalchemy_errors(widest):
+            cursor.execute(widest)
+            width = int(cursor.fetchone()[0] or 1)
+            if postgres:  # the time as whole microseconds since the epoch, exactly
+                created = "(extract(epoch FROM created_at) * 1000000)::bigint"
+                targets = "".join(f", (targets->>{j})::float8" for j in range(width))
+                outcome = "outcome::text"
+            else:  # UtcDateTime's text on SQLite: naive UTC
+                created = "created_at"
+                targets = "".join(f", json_extract(targets, '$[{j}]')" for j in range(width))
+                outcome = "outcome"
+            sql = _OPEN.format(created=created, outcome=outcome, targets=targets, where=where)
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return _columns(rows, width, postgres)
+
+
+def _columns(rows: Sequence[Sequence[Any]], width: int, postgres: bool) -> OpenSignals:
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(9 + width)]
+    keys, ids, symbols, is_long, timeframes, entry, stop, created, stored = (
+        list(column) for column in columns[:9]
+    )
+    # a missing target comes back NULL: NaN
+    levels = np.array(columns[9:], dtype=np.float64).T.reshape(len(rows), width)
+    if postgres:
+        created_us = np.array(created, dtype=np.int64)
+    else:
+        created_us = np.array(created, dtype="datetime64[us]").astype(np.int64)
+    settled = [text for text in stored if text is not None]
+    parsed = iter(json.loads(f"[{','.join(settled)}]")) if settled else iter(())  # one parse
+    return OpenSignals(
+        keys=np.array(keys, dtype=np.int64),
+        signal_ids=ids,
+        symbols=symbols,
+        is_long=np.array(is_long, dtype=bool),
+        entry=np.array(entry, dtype=np.float64),
+        stop=np.array(stop, dtype=np.float64),
+        targets=levels,
+        created_ms=-(-created_us // 1000),  # as datetime_to_ms: a part of a ms rounds up
+        timeframes=timeframes,
+        outcomes=[None if text is None else Outcome.from_json(next(parsed)) for text in stored],
+        stamps=stored,
+    )
+
+
+# --- writing a pass ------------------------------------------------------------------------
+
+_SET = ("outcome", "r_multiple", "mfe_pct", "mae_pct", "ambiguous", "rule", "tp1_hit_at",
+        "status", "result", "exit_reason", "pnl_pct", "closed_at")  # fmt: skip
+_UPDATE_SQLITE = (
+    f"UPDATE signals SET {', '.join(f'{c} = ?' for c in _SET)} WHERE id = ? AND status = 'ACTIVE'"
+)
+_EVENTS = "signal_events (signal_pk, kind, at, actor, note, data)"
+_INSERT_EVENTS_SQLITE = f"INSERT INTO {_EVENTS} VALUES (?, ?, ?, ?, ?, ?)"
+_STAMPS_SQLITE = (
+    "SELECT id, outcome FROM signals WHERE status = 'ACTIVE' "
+    "AND id IN (SELECT value FROM json_each(?))"
+)
+_UPDATE_POSTGRES = (
+    "UPDATE signals AS s SET outcome = (r->>0)::json, r_multiple = (r->>1)::float8, "
+    "mfe_pct = (r->>2)::float8, mae_pct = (r->>3)::float8, ambiguous = (r->>4)::boolean, "
+    "rule = r->>5, tp1_hit_at = (r->>6)::timestamptz, status = r->>7, result = r->>8, "
+    "exit_reason = r->>9, pnl_pct = (r->>10)::float8, closed_at = (r->>11)::timestamptz "
+    "FROM jsonb_array_elements(%s::jsonb) AS r WHERE s.id = (r->>12)::bigint "
+    "AND s.status = 'ACTIVE' AND md5(s.outcome::text) IS NOT DISTINCT FROM r->>13 "
+    "RETURNING s.id"
+)
+_INSERT_EVENTS_POSTGRES = (
+    f"INSERT INTO {_EVENTS} SELECT (r->>0)::bigint, r->>1, (r->>2)::timestamptz, r->>3, "
+    "r->>4, (r->>5)::json FROM jsonb_array_elements(%s::jsonb) AS r"
+)
+
+
+def save_settled(conn: Connection, settled: SettledRows) -> B:
+    """Write a pass's rows in the caller's transaction; returns which rows were written."""
+    if not len(settled):
+        return np.zeros(0, dtype=bool)
+    raw = RawSql(conn.dialect)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if conn.dialect.name == "postgresql":
+            written = _write_postgres(cursor, raw, settled)
+        else:
+            written = _write_sqlite(cursor, raw, settled)
+    finally:
+        cursor.close()
+    closed_days = settled.created_ms[written & settled.closed] // _DAY_MS
+    days = np.unique(closed_days).astype("datetime64[D]")
+    mark_days(conn, np.datetime_as_string(days).tolist(), raw)
+    return written
+
+
+def _write_sqlite(cursor: Any, raw: RawSql, settled: SettledRows) -> B:
+    """Under the write lock (BEGIN IMMEDIATE): which rows are still open with the stored
+    outcome the pass read; then those written, by one prepared UPDATE and INSERT each."""
+    keys = settled.keys.tolist()
+    with raw.as_sqlalchemy_errors(_STAMPS_SQLITE):
+        cursor.execute(_STAMPS_SQLITE, (json.dumps(keys),))
+        now = dict(cursor.fetchall())
+    missing = object()
+    written = np.array(
+        [now.get(key, missing) == stamp for key, stamp in zip(keys, settled.stamps, strict=True)],
+        dtype=bool,
+    )
+    if written.any():
+        picked = np.flatnonzero(written)
+        rows, closed_at = _update_rows(settled, picked, _sqlite_times, postgres=False)
+        with raw.as_sqlalchemy_errors(_UPDATE_SQLITE):
+            cursor.executemany(_UPDATE_SQLITE, rows)
+        events = _event_rows(settled, picked, _sqlite_times, closed_at)
+        with raw.as_sqlalchemy_errors(_INSERT_EVENTS_SQLITE):
+            cursor.executemany(_INSERT_EVENTS_SQLITE, events)
+    return written
+
+
+def _write_postgres(cursor: Any, raw: RawSql, settled: SettledRows) -> B:
+    """One UPDATE of every row from a JSON array (one round trip; json.dumps writes it in
+    C), each row written only if still open with the stored outcome the pass read (md5 of
+    its text; the UPDATE's own row lock waits for a concurrent writer, then compares with
+    what that one wrote), in key order; then the events of the rows written."""
+    order = np.argsort(settled.keys, kind="stable")  # rows locked in key order: no deadlock
+    rows, closed_at = _update_rows(settled, order, _pg_times, postgres=True)
+    stamps = [settled.stamps[k] for k in order.tolist()]
+    payload = [(*row, None if stamp is None else md5(stamp.encode()).hexdigest())
+               for row, stamp in zip(rows, stamps, strict=True)]  # fmt: skip
+    with raw.as_sqlalchemy_errors(_UPDATE_POSTGRES):
+        cursor.execute(_UPDATE_POSTGRES, (json.dumps(payload, allow_nan=False),))
+        done = {key for (key,) in cursor.fetchall()}
+    written = np.array([key in done for key in settled.keys.tolist()], dtype=bool)
+    picked = np.flatnonzero(written)
+    if len(picked):
+        at_by_key = dict(zip(settled.keys[order].tolist(), closed_at, strict=True))
+        events = _event_rows(
+            settled, picked, _pg_times, [at_by_key[k] for k in settled.keys[picked].tolist()]
+        )
+        with raw.as_sqlalchemy_errors(_INSERT_EVENTS_POSTGRES):
+            cursor.execute(_INSERT_EVENTS_POSTGRES, (json.dumps(events, allow_nan=False),))
+    return written
+
+
+def _update_rows(
+    settled: SettledRows, picked: I64, time_text: Any, *, postgres: bool
+) -> tuple[list[tuple[Any, ...]], list[str | None]]:
+    """The UPDATE rows of `picked` (the `_SET` columns, then the key), and their close times."""
+    state, chosen = settled.outcomes, picked.tolist()
+    rows = settled.rows[picked]
+    closed_at = time_text(settled.closed_at_ms[picked])
+    results = [settled.results[k] for k in chosen]
+    reasons = [settled.exit_reasons[k] for k in chosen]
+    texts = outcome_texts(state, rows, results, reasons)
+    ambiguous = state.is_ambiguous[rows]
+    flags = ambiguous.tolist() if postgres else ambiguous.astype(np.int64).tolist()
+    closed, active = Status.CLOSED.value, _ACTIVE
+    updates = list(zip(
+        texts, _floats(state.r_multiple[rows]), _floats(state.mfe_pct[rows]),
+        _floats(state.mae_pct[rows]), flags, repeat(state.rule),
+        time_text(state.hit_ms[rows, 0]), [active if r is None else closed for r in results],
+        results, reasons, _floats(state.pnl_pct[rows]), closed_at,
+        settled.keys[picked].tolist(), strict=False,
+    ))  # fmt: skip
+    return updates, closed_at
+
+
+def _event_rows(
+    settled: SettledRows, picked: I64, time_text: Any, closed_at: list[str | None]
+) -> list[tuple[Any, ...]]:
+    """The tp_hit events (target by target), then the closed ones: per signal, in that order."""
+    state, rows, keys = settled.outcomes, settled.rows[picked], settled.keys[picked]
+    new_hits = settled.new_hits[picked]
+    actor, events = settled.actor, list[tuple[Any, ...]]()
+    for j in range(new_hits.shape[1]):
+        hit = new_hits[:, j]
+        prices = _numbers(state.signals.targets[rows[hit], j])
+        data = [f'{{"target": {j + 1}, "price": {price}}}' for price in prices]
+        events += zip(
+            keys[hit].tolist(), repeat(EventKind.TP_HIT.value),
+            time_text(state.hit_ms[rows[hit], j]), repeat(actor), repeat(None), data,
+        )  # fmt: skip
+    closed = np.flatnonzero(settled.closed[picked])
+    at, done = [closed_at[k] for k in closed.tolist()], rows[closed]
+    columns = (
+        _texts(settled.results[k] for k in picked[closed].tolist()),
+        _texts(settled.exit_reasons[k] for k in picked[closed].tolist()),
+        _numbers(state.pnl_pct[done]), _numbers(state.r_multiple[done]),
+        np.where(state.is_ambiguous[done], '"yes"', '"no"').tolist(),
+        repeat(json.dumps(state.rule)),
+    )  # fmt: skip
+    data = [_CLOSED_DATA % values for values in zip(*columns, strict=False)]  # one repeat
+    events += zip(
+        keys[closed].tolist(), repeat(EventKind.CLOSED.value), at, repeat(actor),
+        repeat(settled.note), data,
+    )  # fmt: skip
+    return events
+
+
+_CLOSED_DATA = (
+    '{"result": %s, "exit_reason": %s, "pnl_pct": %s, "r_multiple": %s, "ambiguous": %s, '
+    '"rule": %s}'
+)
+
+
+def _floats(values: F64) -> list[float | None]:
+    return [None if math.isnan(v) else v for v in values.tolist()]
+
+
+def _sqlite_times(ms: I64) -> list[str | None]:
+    """UtcDateTime's SQLite text of each time (None for NO_TIME)."""
+    if not len(ms):
+        return []
+    none = ms == NO_TIME
+    texts = np.datetime_as_string(np.where(none, 0, ms).astype("datetime64[ms]"), "us")
+    found: list[str | None] = np.strings.replace(texts, "T", " ").tolist()
+    for i in np.flatnonzero(none).tolist():
+        found[i] = None
+    return found
+
+
+def _pg_times(ms: I64) -> list[str | None]:
+    return [None if s is None else s + "+00" for s in _sqlite_times(ms)]
+
+
+# --- the stored text of outcomes -----------------------------------------------------------
+
+_OUTCOME = (
+    '{"status": %s, "result": %s, "exit_reason": %s, "closed_at": %s, "pnl_pct": %s, '
+    '"r_multiple": %s, "ambiguous": %s, "rule": %s, "mfe_pct": %s, "mae_pct": %s, '
+    '"horizon_mfe_pct": %s, "horizon_mae_pct": %s, "horizon_complete": %s, "gaps": %s, '
+    '"legs": [%s], "progress": {"legs_done": %s, "stop": %s, "next_ms": %s, "fav_max": %s, '
+    '"adv_max": %s, "last_close": %s, "gaps": %s, "is_ambiguous": %s, "horizon_next_ms": %s, '
+    '"horizon_fav_max": %s, "horizon_adv_max": %s, "horizon_complete": %s, "close_kind": %s}}'
+)
+_LEG = (
+    '{"target": %s, "fraction": %s, "hit_at": %s, "exit_at": %s, "exit_price": %s, '
+    '"hit_ms": %s, "exit_ms": %s}'
+)
+
+
+def outcome_texts(
+    state: OutcomeBatch,
+    rows: I64,
+    results: Sequence[str | None],
+    exit_reasons: Sequence[str | None],
+) -> list[str]:
+    """`json.dumps(state.outcome(i).to_json())` for each of `rows`, from the columns."""
+    b = state.signals
+    legs, exits = [], []
+    for j in range(b.targets.shape[1]):
+        texts, exit_at = _leg_texts(state, rows, j)
+        legs.append(texts)
+        exits.append(exit_at)
+    leg_lists = [
+        ", ".join(parts[:count])
+        for parts, count in zip(zip(*legs, strict=True), b.n_legs[rows].tolist(), strict=True)
+    ]
+    closed_at = np.max(state.exit_ms[rows], axis=1, initial=NO_TIME)
+    closed_at = np.where(state.close_kind[rows] != 0, closed_at, NO_TIME)
+    ambiguous, complete = _bools(state.is_ambiguous[rows]), _bools(state.horizon_complete[rows])
+    gaps = _ints(state.gaps[rows])
+    # the horizon's extremes are the life's until one outlives the other: their texts too
+    mfe, mae = state.mfe_pct[rows], state.mae_pct[rows]
+    fav, adv = state.fav_max[rows], state.adv_max[rows]
+    mfe_text, mae_text, fav_text, adv_text = (
+        _numbers(mfe),
+        _numbers(mae),
+        _numbers(fav),
+        _numbers(adv),
+    )
+    columns = (
+        ['"ACTIVE"' if r is None else '"CLOSED"' for r in results], _texts(results),
+        _texts(exit_reasons), _reusing(_iso, closed_at, state.exit_ms[rows, -1], exits[-1]),
+        _numbers(state.pnl_pct[rows]),
+        _numbers(state.r_multiple[rows]), ambiguous, repeat(json.dumps(state.rule)),
+        mfe_text, mae_text, _reusing(_numbers, state.horizon_mfe_pct[rows], mfe, mfe_text),
+        _reusing(_numbers, state.horizon_mae_pct[rows], mae, mae_text), complete, gaps, leg_lists,
+        _ints(state.legs_done[rows]), _numbers(state.stop[rows]), _ints(state.next_ms[rows]),
+        fav_text, adv_text, _numbers(state.last_close[rows]), gaps, ambiguous,
+        _ints(state.horizon_next_ms[rows]),
+        _reusing(_numbers, state.horizon_fav_max[rows], fav, fav_text),
+        _reusing(_numbers, state.horizon_adv_max[rows], adv, adv_text), complete,
+        _ints(state.close_kind[rows]),
+    )  # fmt: skip
+    return [_OUTCOME % values for values in zip(*columns, strict=False)]  # repeat: the rule
+
+
+def _leg_texts(state: OutcomeBatch, rows: I64, j: int) -> tuple[list[str], list[str]]:
+    """Leg j of each row as JSON, and its exit time's JSON (a close is often the same)."""
+    b = state.signals
+    hit, exit_ = state.hit_ms[rows, j], state.exit_ms[rows, j]
+    target = b.targets[rows, j]
+    target_text = _numbers(target)
+    fractions, which = np.unique(b.fractions[rows, j], return_inverse=True)
+    fraction_texts = _numbers(fractions)
+    hit_at, hit_ms = _iso(hit), _ints(hit)
+    exit_at = _reusing(_iso, exit_, hit, hit_at)  # a target's leg exits when it is hit
+    columns = (
+        target_text, [fraction_texts[i] for i in which.tolist()], hit_at, exit_at,
+        _reusing(_numbers, state.exit_price[rows, j], target, target_text), hit_ms,
+        _reusing(_ints, exit_, hit, hit_ms),
+    )  # fmt: skip
+    return [_LEG % values for values in zip(*columns, strict=True)], exit_at
+
+
+def _reusing(
+    make: Callable[[Any], list[str]], values: Any, like: Any, like_texts: list[str]
+) -> list[str]:
+    """`make(values)`, but where `values` equal `like` the texts of `like` are taken rather
+    than made again (turning numbers into text is most of the cost)."""
+    same = values == like
+    if values.dtype.kind == "f":
+        same |= np.isnan(values) & np.isnan(like)
+    differ = np.flatnonzero(~same)
+    if not len(differ):
+        return like_texts
+    texts = list(like_texts)
+    for i, text in zip(differ.tolist(), make(values[differ]), strict=True):
+        texts[i] = text
+    return texts
+
+
+def _numbers(values: F64) -> list[str]:
+    """JSON numbers as json.dumps writes floats (their repr); NaN is no value: null."""
+    texts = list(map(repr, values.tolist()))
+    for i in np.flatnonzero(np.isnan(values)).tolist():
+        texts[i] = _NULL
+    return texts
+
+
+def _ints(values: I64) -> list[str]:
+    """Ints as JSON; NO_TIME (no time) is null."""
+    texts = list(map(str, values.tolist()))
+    for i in np.flatnonzero(values == NO_TIME).tolist():
+        texts[i] = _NULL
+    return texts
+
+
+def _bools(values: B) -> list[str]:
+    return ["true" if value else "false" for value in values.tolist()]
+
+
+def _texts(values: Iterable[str | None]) -> list[str]:
+    """Enum values (plain ASCII words) as JSON strings."""
+    return [_NULL if v is None else f'"{v}"' for v in values]
+
+
+def _iso(ms: I64) -> list[str]:
+    """outcomes._iso as JSON: ISO-8601 UTC with Z, microseconds only when there are any."""
+    none = ms == NO_TIME
+    at = np.where(none, 0, ms).astype("datetime64[ms]")
+    found = [f'"{text}Z"' for text in np.datetime_as_string(at, "s").tolist()]
+    fine = np.flatnonzero((ms % 1000 != 0) & ~none)
+    for i, text in zip(fine.tolist(), np.datetime_as_string(at[fine], "us").tolist(), strict=True):
+        found[i] = f'"{text}Z"'
+    for i in np.flatnonzero(none).tolist():
+        found[i] = _NULL
+    return found
+
+
+_NULL = "null"
+
+
+# --- writing single updates (the general path) ----------------------------------------------
 
 
 def save_outcomes(conn: Connection, updates: Sequence[SettleUpdate], *, now: datetime) -> list[str]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -28,7 +30,7 @@ from sigtrack.adapters.storage.filtering import (
 from sigtrack.adapters.storage.grouping import TOTAL, window_counts
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import load_records, record_from_row
-from sigtrack.adapters.storage.settling import save_outcomes
+from sigtrack.adapters.storage.settling import read_open, save_outcomes, save_settled
 from sigtrack.adapters.storage.tables import activity, deliveries, signal_events, signals
 from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.errors import (
@@ -49,7 +51,13 @@ from sigtrack.core.signals import (
     Status,
 )
 from sigtrack.core.stats import ResultCounts
-from sigtrack.services.ports import AddOutcome, NewSignal, SettleUpdate
+from sigtrack.services.ports import (
+    AddOutcome,
+    NewSignal,
+    OpenSignals,
+    SettledRows,
+    SettleUpdate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +196,15 @@ class SqlSignalStore:
         if not updates:
             return []
         return self._write(lambda conn: save_outcomes(conn, updates, now=now))
+
+    def open_signals(self, *, symbols: Collection[str] | None = None) -> OpenSignals:
+        with self._reading() as conn:
+            return read_open(conn, symbols)
+
+    def save_settled(self, settled: SettledRows, *, now: datetime) -> npt.NDArray[np.bool_]:
+        if not len(settled):
+            return np.zeros(0, dtype=bool)
+        return self._write(lambda conn: save_settled(conn, settled))
 
     def events(self, signal_id: str) -> list[SignalEvent]:
         query = (

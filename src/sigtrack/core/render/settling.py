@@ -1,0 +1,154 @@
+"""A settling pass for people (a summary and a screenful of examples) and for programs (JSON).
+
+The pass itself is a service's value (`services.settling.PassReport`); the protocols below
+name what rendering reads of it, so that this module stays in the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, tzinfo
+from itertools import islice
+from typing import Protocol
+
+from sigtrack.core.render.values import Json, iso
+from sigtrack.core.signals import ExitReason, Result, Status
+from sigtrack.core.texts import Lang, format_pct, text
+
+EXAMPLE_LINES = 20  # a screenful: the rest is counted, and --json lists every change
+
+
+class ChangeLike(Protocol):
+    """One signal's TP hits or close in the pass."""
+
+    @property
+    def signal_id(self) -> str: ...
+    @property
+    def new_hits(self) -> tuple[int, ...]: ...
+    @property
+    def hit_at(self) -> tuple[datetime | None, ...]: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def result(self) -> Result | None: ...
+    @property
+    def exit_reason(self) -> ExitReason | None: ...
+    @property
+    def pnl_pct(self) -> float | None: ...
+    @property
+    def r_multiple(self) -> float | None: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+    @property
+    def is_ambiguous(self) -> bool: ...
+    @property
+    def rule(self) -> str: ...
+
+
+class ChangesLike(Protocol):
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[ChangeLike]: ...
+
+
+class PassLike(Protocol):
+    """What a pass reports: counts, the changes stored, the symbols not read."""
+
+    @property
+    def checked(self) -> int: ...
+    @property
+    def symbols(self) -> int: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def failures(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def elapsed_s(self) -> float: ...
+    @property
+    def closed_count(self) -> int: ...
+    @property
+    def tp_hits(self) -> int: ...
+    @property
+    def wins(self) -> int: ...
+    @property
+    def losses(self) -> int: ...
+    @property
+    def expired(self) -> int: ...
+    @property
+    def still_open(self) -> int: ...
+    @property
+    def changes(self) -> ChangesLike: ...
+
+
+def pass_text(report: PassLike, zone: tzinfo, lang: Lang, *, examples: int = EXAMPLE_LINES) -> str:
+    """The summary, at most `examples` lines of TP hits and closes, then the symbols not read."""
+    lines = [
+        text(
+            "settle.summary", lang, checked=report.checked, symbols=report.symbols,
+            closed=report.closed_count, hits=report.tp_hits, open=report.still_open,
+        ),
+        text(
+            "settle.results", lang, wins=report.wins, losses=report.losses,
+            expired=report.expired, seconds=f"{report.elapsed_s:.1f}",
+        ),
+    ]  # fmt: skip
+    lines += islice(_change_lines(report.changes, zone, lang), examples)
+    total = report.tp_hits + report.closed_count
+    if total > examples:
+        lines.append(text("settle.more", lang, count=f"{total - examples:,}"))
+    lines += [text("settle.failed", lang, symbol=s, reason=r) for s, r in report.failures]
+    return "\n".join(lines)
+
+
+def _change_lines(changes: Iterable[ChangeLike], zone: tzinfo, lang: Lang) -> Iterator[str]:
+    """A line per TP hit and per close (a change may make several)."""
+    for change in changes:
+        for number in change.new_hits:
+            at = iso(change.hit_at[number - 1], zone)
+            yield text("settle.tp_hit", lang, signal_id=change.signal_id, target=number, at=at)
+        if change.status is Status.CLOSED:
+            ambiguous = text("settle.ambiguous", lang, rule=change.rule)
+            yield text(
+                "settle.closed",
+                lang,
+                signal_id=change.signal_id,
+                result=change.result,
+                reason=change.exit_reason,
+                pnl=format_pct(change.pnl_pct, signed=True, digits=2),
+                at=iso(change.closed_at, zone),
+                ambiguous=ambiguous if change.is_ambiguous else "",
+            )
+
+
+def pass_json(report: PassLike, zone: tzinfo) -> Json:
+    """The pass with every change stored."""
+    return {
+        "checked": report.checked,
+        "symbols": report.symbols,
+        "rule": report.rule,
+        "closed": report.closed_count,
+        "tp_hits": report.tp_hits,
+        "wins": report.wins,
+        "losses": report.losses,
+        "expired": report.expired,
+        "still_open": report.still_open,
+        "elapsed_s": round(report.elapsed_s, 3),
+        "changes": changes_json(report.changes, zone),
+        "failures": [{"symbol": s, "reason": r} for s, r in report.failures],
+    }
+
+
+def changes_json(changes: Iterable[ChangeLike], zone: tzinfo) -> Sequence[Json]:
+    return [
+        {
+            "signal_id": change.signal_id,
+            "new_tp_hits": list(change.new_hits),
+            "status": change.status.value,
+            "result": change.result.value if change.result else None,
+            "exit_reason": change.exit_reason.value if change.exit_reason else None,
+            "pnl_pct": change.pnl_pct,
+            "r_multiple": change.r_multiple,
+            "closed_at": iso(change.closed_at, zone),
+            "ambiguous": change.is_ambiguous,
+        }
+        for change in changes
+    ]
