@@ -9,7 +9,7 @@ import pytest
 from fakes import FakeStore
 
 from factories import bot_signal
-from sigtrack.core.errors import InvalidInput, InvalidSignal
+from sigtrack.core.errors import InvalidBatch, InvalidInput, InvalidSignal
 from sigtrack.core.signals import Result, Signal, SignalDefaults, Status
 from sigtrack.services.tracking import TrackingService, make_activity
 
@@ -124,3 +124,40 @@ def test_bad_activity_is_refused_naming_the_field(args: tuple[object, ...], fiel
 
 def test_a_dict_whose_time_is_null_is_created_now(service: TrackingService) -> None:
     assert service.build_signal(bot_signal(created_at=None), now=NOW).created_at == NOW
+
+
+def test_a_batch_reports_every_bad_input_at_once_and_stores_none(
+    service: TrackingService, store: FakeStore
+) -> None:
+    inputs = [bot_signal(), bot_signal(sl=60000.0), bot_signal(), bot_signal(symbol="??")]
+    with pytest.raises(InvalidBatch) as caught:
+        service.record_many(inputs, now=NOW)
+    assert [at for at, _ in caught.value.problems] == [1, 3]
+    assert store.records == {}
+
+
+def test_a_batch_naming_one_id_twice_with_other_content_is_refused(
+    service: TrackingService, store: FakeStore
+) -> None:
+    same = {"signal_id": "7_BTCUSDT_1", **bot_signal()}
+    other = {"signal_id": "7_BTCUSDT_1", **bot_signal(tp2=53000.0)}
+    with pytest.raises(InvalidBatch) as caught:
+        service.validate_many([same, same, other], now=NOW)
+    [(at, problem)] = caught.value.problems
+    assert at == 2 and problem.field == "signal_id" and "repeats #0" in str(problem)
+    assert store.records == {}
+
+
+def test_a_good_batch_is_stored_whole_in_its_order(
+    service: TrackingService, store: FakeStore
+) -> None:
+    ids = service.record_many([bot_signal(), bot_signal(symbol="ETHUSDT")], now=NOW)
+    assert [store.records[i].signal.symbol for i in ids] == ["BTCUSDT", "ETHUSDT"]
+
+
+def test_recording_one_input_builds_and_stores_it(
+    service: TrackingService, store: FakeStore
+) -> None:
+    signal_id = service.record(bot_signal(), now=NOW, receivers=[42], strategy="v2")
+    stored = store.records[signal_id].signal
+    assert (stored.receivers, stored.strategy) == ((42,), "v2")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +22,7 @@ from sigtrack.core.render.signals import (
 )
 from sigtrack.core.signal_input import json_problem, parse_datetime
 from sigtrack.core.signals import to_number
+from sigtrack.services.tracking import SignalInput, TrackingService
 
 CLI_SOURCE = "manual"
 
@@ -77,7 +78,7 @@ def track(
         if given or source != CLI_SOURCE:
             other = given[0] if given else "source"
             raise InvalidInput("--file", f"cannot be combined with --{other} (give it per line)")
-        ids = _track_file(st, file)
+        ids = _track_file(st.app.tracking, file)
     else:
         signal: dict[str, object] = {
             "symbol": symbol, "side": side, "timeframe": timeframe, "entry": entry,
@@ -92,7 +93,7 @@ def track(
             signal["strategy"] = strategy
         if at is not None:
             signal["created_at"] = parse_time_option(at, "--at", st.settings.zone)
-        ids = [st.tracker.track(signal)]
+        ids = [st.app.tracking.record(signal, now=datetime.now(UTC))]
     if as_json:
         print_json({"signal_ids": ids})
     else:
@@ -100,12 +101,12 @@ def track(
             out.print(signal_id_, markup=False)
 
 
-def _track_file(st: Any, file: Path) -> list[str]:
+def _track_file(tracking: TrackingService, file: Path) -> list[str]:
     try:
         lines = file.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput("--file", f"cannot read {str(file)!r} ({exc})") from None
-    signals: list[object] = []
+    signals: list[SignalInput] = []  # a line that is no object is reported by the service
     line_numbers: list[int] = []
     problems: list[tuple[int, str]] = []
     for number, raw in enumerate(lines, start=1):
@@ -122,15 +123,15 @@ def _track_file(st: Any, file: Path) -> list[str]:
         line_numbers.append(number)
     if not signals and not problems:
         raise InvalidInput("--file", f"holds no signals (got {str(file)!r})")
+    now = datetime.now(UTC)
     try:
-        st.tracker.validate_many(signals, strict=True)
+        tracking.validate_many(signals, now=now, strict=True)
     except InvalidBatch as exc:
         problems += [(line_numbers[i], str(error)) for i, error in exc.problems]
     if problems:
         listed = "\n".join(f"{file}:{line}: {why}" for line, why in sorted(problems))
         raise InvalidInput("--file", f"nothing stored; {len(problems)} bad line(s):\n{listed}")
-    ids: list[str] = st.tracker.track_many(signals, strict=True)
-    return ids
+    return tracking.record_many(signals, now=now, strict=True)
 
 
 DEFAULT_ACTOR = "cli"
@@ -155,9 +156,10 @@ def close(
 ) -> None:
     """Close a signal by hand as win, loss or breakeven."""
     st = state(ctx)
-    record = st.tracker.close(
+    record = st.app.tracking.close(
         signal_id,
         result=result,
+        now=datetime.now(UTC),
         pnl_pct=None if pnl is None else to_number(pnl, "--pnl"),
         actor=actor,
         note=note,
@@ -183,7 +185,7 @@ def cancel(
 ) -> None:
     """Cancel an open signal (it leaves every winrate)."""
     st = state(ctx)
-    record = st.tracker.cancel(signal_id, actor=actor, note=note)
+    record = st.app.tracking.cancel(signal_id, now=datetime.now(UTC), actor=actor, note=note)
     _print_outcome(record, st.settings.zone, as_json)
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import builtins
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -15,53 +13,14 @@ from typing import Self
 from sigtrack.adapters.jsonl import ExportReport, read_legacy_files, write_legacy_files
 from sigtrack.bootstrap import App, build_app, build_candle_source, build_settling
 from sigtrack.config import Settings, load_settings, parse_zone
-from sigtrack.core.errors import InvalidBatch, InvalidInput, InvalidSignal
 from sigtrack.core.records import SignalEvent, SignalRecord
-from sigtrack.core.signals import Result, Signal, Status, normalize_symbol, same_content
+from sigtrack.core.signals import Result, Signal, Status, normalize_symbol
 from sigtrack.core.stats import WinrateSummary
 from sigtrack.services.legacy import ImportReport, import_legacy
 from sigtrack.services.settling import OnProgress, PassReport, SettleHook, SettlingService
 from sigtrack.services.tracking import SignalInput
 from sigtrack.tracker.analysis import Analysis
 from sigtrack.tracker.analysis import now_or_clock as _now
-
-
-def _repeated_ids(signals: Sequence[Signal]) -> list[tuple[int, InvalidInput]]:
-    """A batch that names one id twice with different content can never be stored."""
-    first: dict[str, tuple[int, Signal]] = {}
-    problems: list[tuple[int, InvalidInput]] = []
-    for index, signal in enumerate(signals):
-        if signal.signal_id is None:
-            continue
-        if signal.signal_id not in first:
-            first[signal.signal_id] = (index, signal)
-            continue
-        at, earlier = first[signal.signal_id]
-        differences = same_content(earlier, signal)
-        if differences:
-            reason = f"repeats #{at} with other {', '.join(differences)} (got {signal.signal_id!r})"
-            problems.append((index, InvalidSignal("signal_id", reason)))
-    return problems
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """CPython's cycle collector paused while a batch is validated and stored.
-
-    A batch keeps several new objects per signal alive until it is stored, and every few
-    thousand of them start a full collection, which walks the whole heap: about 6 µs of
-    the 45 µs a signal costs in bench/store.py. Nothing is lost: cycles formed meanwhile
-    are collected after the batch. A collector found off (another caller's pause) is
-    left off.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class Tracker(Analysis):
@@ -129,23 +88,16 @@ class Tracker(Analysis):
         now: datetime | None = None,
     ) -> str:
         """Record one signal (a `Signal` or the bot's dict) and return its id."""
-        now = _now(now)
-        receivers = tuple(receivers)
-        built = self._tracking.build_signal(
-            signal, now=now, receivers=receivers or None, strategy=strategy, source=source,
-            created_at=created_at,
+        return self._tracking.record(
+            signal, now=_now(now), receivers=tuple(receivers) or None, strategy=strategy,
+            source=source, created_at=created_at,
         )  # fmt: skip
-        return self._tracking.track(built, now=now)
 
     def track_many(
         self, signals: Iterable[SignalInput], *, strict: bool = False, now: datetime | None = None
     ) -> builtins.list[str]:
         """Record several signals in one transaction: all of them, or none when one is bad."""
-        now = _now(now)
-        with _collector_paused():
-            return self._tracking.track_many(
-                self.validate_many(signals, strict=strict, now=now), now=now
-            )
+        return self._tracking.record_many(signals, now=_now(now), strict=strict)
 
     def validate_many(
         self, signals: Iterable[SignalInput], *, strict: bool = False, now: datetime | None = None
@@ -155,18 +107,7 @@ class Tracker(Analysis):
         Raises `InvalidBatch` whose `problems` hold (position, error). `strict` also
         refuses unknown keys in dicts (for files, where a typo must not vanish).
         """
-        now = _now(now)
-        built: builtins.list[Signal] = []
-        problems: builtins.list[tuple[int, InvalidInput]] = []
-        for index, signal in enumerate(signals):
-            try:
-                built.append(self._tracking.build_signal(signal, now=now, strict=strict))
-            except InvalidInput as exc:
-                problems.append((index, exc))
-        problems += _repeated_ids(built)
-        if problems:
-            raise InvalidBatch(sorted(problems, key=lambda p: p[0]))
-        return built
+        return self._tracking.validate_many(signals, now=_now(now), strict=strict)
 
     def close(
         self,
