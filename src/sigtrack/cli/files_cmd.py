@@ -197,7 +197,7 @@ def export_table(
         raise InvalidInput("--format", f"must be one of {', '.join(FORMATS)} (got {fmt!r})")
     chosen = parse_filter(filter_, st.settings.zone, option="--filter")
     try:
-        rows = st.tracker.export(out_file, fmt=fmt, chosen=chosen)
+        rows = st.app.analysis.export(out_file, fmt=fmt, chosen=chosen)
     except OSError as exc:
         raise InvalidInput("--out", f"cannot write {out_file}: {exc.strerror}") from None
     out.print(f"{out_file}: {rows} signal(s)", markup=False)
