@@ -332,24 +332,20 @@ def outcome_texts(
     # the horizon's extremes are the life's until one outlives the other: their texts too
     mfe, mae = state.mfe_pct[rows], state.mae_pct[rows]
     fav, adv = state.fav_max[rows], state.adv_max[rows]
-    mfe_text, mae_text, fav_text, adv_text = (
-        _numbers(mfe),
-        _numbers(mae),
-        _numbers(fav),
-        _numbers(adv),
-    )
+    mfe_text, mae_text = _numbers(mfe), _numbers(mae)
+    fav_text, adv_text = _repeated_numbers(fav), _repeated_numbers(adv)
     columns = (
         ['"ACTIVE"' if r is None else '"CLOSED"' for r in results], _texts(results),
         _texts(exit_reasons), _reusing(_iso, closed_at, state.exit_ms[rows, -1], exits[-1]),
         _numbers(state.pnl_pct[rows]),
-        _numbers(state.r_multiple[rows]), ambiguous, repeat(json.dumps(state.rule)),
+        _repeated_numbers(state.r_multiple[rows]), ambiguous, repeat(json.dumps(state.rule)),
         mfe_text, mae_text, _reusing(_numbers, state.horizon_mfe_pct[rows], mfe, mfe_text),
         _reusing(_numbers, state.horizon_mae_pct[rows], mae, mae_text), complete, gaps, leg_lists,
         _ints(state.legs_done[rows]), _numbers(state.stop[rows]), _ints(state.next_ms[rows]),
-        fav_text, adv_text, _numbers(state.last_close[rows]), gaps, ambiguous,
+        fav_text, adv_text, _repeated_numbers(state.last_close[rows]), gaps, ambiguous,
         _ints(state.horizon_next_ms[rows]),
-        _reusing(_numbers, state.horizon_fav_max[rows], fav, fav_text),
-        _reusing(_numbers, state.horizon_adv_max[rows], adv, adv_text), complete,
+        _reusing(_repeated_numbers, state.horizon_fav_max[rows], fav, fav_text),
+        _reusing(_repeated_numbers, state.horizon_adv_max[rows], adv, adv_text), complete,
         _ints(state.close_kind[rows]),
     )  # fmt: skip
     return [_OUTCOME % values for values in zip(*columns, strict=False)]  # repeat: the rule
@@ -361,12 +357,10 @@ def _leg_texts(state: OutcomeBatch, rows: I64, j: int) -> tuple[list[str], list[
     hit, exit_ = state.hit_ms[rows, j], state.exit_ms[rows, j]
     target = b.targets[rows, j]
     target_text = _numbers(target)
-    fractions, which = np.unique(b.fractions[rows, j], return_inverse=True)
-    fraction_texts = _numbers(fractions)
     hit_at, hit_ms = _iso(hit), _ints(hit)
     exit_at = _reusing(_iso, exit_, hit, hit_at)  # a target's leg exits when it is hit
     columns = (
-        target_text, [fraction_texts[i] for i in which.tolist()], hit_at, exit_at,
+        target_text, _repeated_numbers(b.fractions[rows, j]), hit_at, exit_at,
         _reusing(_numbers, state.exit_price[rows, j], target, target_text), hit_ms,
         _reusing(_ints, exit_, hit, hit_ms),
     )  # fmt: skip
@@ -396,6 +390,14 @@ def _numbers(values: F64) -> list[str]:
     for i in np.flatnonzero(np.isnan(values)).tolist():
         texts[i] = _NULL
     return texts
+
+
+def _repeated_numbers(values: F64) -> list[str]:
+    """`_numbers` of a column that repeats itself (prices of candles: highs, lows, closes):
+    each distinct value is written once."""
+    distinct, which = np.unique(values, return_inverse=True)
+    texts = _numbers(distinct)
+    return [texts[i] for i in which.tolist()]
 
 
 def _ints(values: I64) -> list[str]:
