@@ -283,6 +283,21 @@ def test_a_changed_policy_does_not_record_or_announce_a_target_reached_before_ag
     assert [change.new_hits for change in told] == [()]
 
 
+def test_progress_hears_how_many_open_signals_are_settled_from_none_to_all() -> None:
+    store = FakeStore()
+    add(store, make_signal(), make_signal(entry=50010.0), ETH_SIGNAL)
+    heard: list[tuple[int, int]] = []
+    source = MemorySource({"BTCUSDT": TP1_THEN_BE}, failing=["ETHUSDT"])
+
+    report = SettlingService(store, source, POLICY).run_pass(
+        now=minute(10), progress=lambda done, total: heard.append((done, total))
+    )
+
+    assert heard[0] == (0, 3) and heard[-1] == (3, 3)  # a failed symbol counts as looked at
+    assert [done for done, _ in heard] == sorted(done for done, _ in heard)
+    assert report.closed_count == 2 and report.wins == 2 and report.elapsed_s >= 0
+
+
 def test_market_data_failing_for_one_symbol_is_reported_while_the_others_settle(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
