@@ -27,7 +27,7 @@ from sigtrack.core.performance import (
     Performance,
     closed_mask,
     result_counts,
-    summarize,
+    summarize_rows,
 )
 from sigtrack.core.stats import Z_95, CountSummary, ResultCounts, spread_of, summarize_counts
 
@@ -124,7 +124,9 @@ class _Sample:
 
 def compare(a: OutcomeColumns, b: OutcomeColumns, *, seed: int = SEED) -> Comparison:
     """Two sides' rows, each summarised in full (`Performance`)."""
-    return _compare(summarize(a), summarize(b), result_counts(a), result_counts(b), (a, b), seed)
+    counts_a, counts_b = result_counts(a), result_counts(b)
+    sa, sb = summarize_rows(a, counts_a), summarize_rows(b, counts_b)
+    return _compare(sa, sb, counts_a, counts_b, (a, b), seed)
 
 
 def compare_counts(

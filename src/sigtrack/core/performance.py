@@ -139,11 +139,17 @@ def result_counts(
 
 def summarize(columns: OutcomeColumns) -> Performance:
     """`summarize_counts` of the rows' sufficient statistics, and what only rows give."""
+    return summarize_rows(columns, result_counts(columns))
+
+
+def summarize_rows(columns: OutcomeColumns, counts: ResultCounts) -> Performance:
+    """`summarize` of rows whose sufficient statistics are already summed (`counts` is
+    `result_counts(columns)`: a caller that needs both sums them once)."""
     result = columns.result
     closed = closed_mask(columns)
     pnl = columns.pnl_pct[closed & ~np.isnan(columns.pnl_pct)]
     return Performance(
-        **summarize_counts(result_counts(columns)).fields(),
+        **summarize_counts(counts).fields(),
         median_pnl_pct=float(np.median(pnl)) if len(pnl) else None,
         max_drawdown_pct=max_drawdown(pnl),
         longest_losing_streak=longest_run(result[closed] == RESULT_CODES[Result.LOSS]),
