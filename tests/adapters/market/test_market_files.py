@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -287,3 +289,35 @@ def test_headers_are_matched_without_case_spaces_or_byte_order_mark(tmp_path: Pa
     write(tmp_path / "BTCUSDT.csv", f"\ufeffTimestamp, Open,HIGH,low,close\n{T0},10,12,9,11\n")
 
     assert FileCandleSource(tmp_path).candles("BTCUSDT", *EVERYTHING).high.tolist() == [12.0]
+
+
+def test_a_file_the_typed_read_refuses_reads_as_the_careful_path_reads_it(tmp_path: Path) -> None:
+    reference = load_reference(ONE_DAY)
+    text = (CANDLE_DIR / ONE_DAY).read_text(encoding="utf-8")
+    # one time written as ISO text: Arrow's typed parse refuses the column, the careful
+    # path reads every row as text and must come to the very same numbers
+    first = text.splitlines()[1].split(",")[0]
+    iso = np.datetime_as_string(np.datetime64(int(first), "ms"), "ms") + "Z"
+    write(tmp_path / "ISO.csv", text.replace(f"\n{first},", f"\n{iso},", 1))
+    shutil.copy(CANDLE_DIR / ONE_DAY, tmp_path / "MS.csv")
+    source = FileCandleSource(tmp_path)
+
+    assert_same(source.candles("ISO", *EVERYTHING), reference)
+    assert_same(source.candles("MS", *EVERYTHING), reference)
+
+
+def test_reading_a_csv_of_millisecond_times_does_not_import_pandas(tmp_path: Path) -> None:
+    file = write(tmp_path / "BTCUSDT.csv", HEADER + OK_ROW + f"{NEXT},10,12,9,11,1\n")
+    check = (
+        "import sys\n"
+        "from sigtrack.adapters.market.files import read_candle_file\n"
+        "from pathlib import Path\n"
+        f"assert len(read_candle_file(Path({str(file)!r}))) == 2\n"
+        "print('pandas' in sys.modules)\n"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=False
+    )
+
+    assert (done.returncode, done.stdout.strip()) == (0, "False"), done.stderr

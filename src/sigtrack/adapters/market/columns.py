@@ -80,7 +80,7 @@ def times_ms(column: Any) -> npt.NDArray[np.int64]:
         values = _ints(column)
     elif pa.types.is_timestamp(kind):
         as_ms = column.cast(pa.timestamp("ms", tz=kind.tz), safe=False)
-        values = _ints(as_ms.cast(pa.int64()))
+        values = _ints(as_ms)
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
         values = _text_times_ms(column)
     else:
@@ -93,16 +93,31 @@ def times_ms(column: Any) -> npt.NDArray[np.int64]:
 
 
 def _ints(column: Any) -> npt.NDArray[np.int64]:
-    return np.asarray(column.to_numpy(), dtype=np.int64)
+    return _array(column.cast(pa.int64()), np.int64)
+
+
+def _array(column: Any, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A column of `dtype`'s Arrow type and without nulls, as one numpy array read from its
+    buffers: Arrow's own `to_numpy` imports pandas (a large part of a short command)."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    width = np.dtype(dtype).itemsize
+    parts = [
+        np.frombuffer(
+            chunk.buffers()[1], dtype=dtype, count=len(chunk), offset=chunk.offset * width
+        )
+        for chunk in chunks
+        if len(chunk)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
 def _text_times_ms(column: Any) -> npt.NDArray[np.int64]:
     if pc.all(pc.match_substring_regex(column, _INTEGER_TEXT.pattern)).as_py():
-        return _ints(column.cast(pa.int64()))
+        return _ints(column)
     for kind in (pa.timestamp("ms", tz="UTC"), pa.timestamp("ms")):  # aware, then naive
         cast = _cast_or_none(column, kind)
         if cast is not None:
-            return _ints(cast.cast(pa.int64()))
+            return _ints(cast)
     return np.array(  # mixed forms, or a bad value: one by one, naming the first bad one
         [_text_time_ms(i, text) for i, text in enumerate(column.to_pylist())], dtype=np.int64
     )
@@ -128,7 +143,7 @@ def numbers(column: Any, name: str) -> npt.NDArray[np.float64]:
     cast = _cast_or_none(column, pa.float64())
     if cast is None:  # text with a bad value: find and name it
         return _parse_numbers(column, name)
-    return np.asarray(cast.to_numpy(), dtype=np.float64)
+    return _array(cast, np.float64)
 
 
 def _cast_or_none(column: Any, kind: Any) -> Any:

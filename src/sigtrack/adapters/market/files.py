@@ -92,12 +92,37 @@ def read_candle_file(file: Path) -> Candles:
         except (OSError, pa.ArrowException) as exc:
             raise MarketDataError(f"{file}: cannot read as Parquet: {exc}") from exc
         return candles_from_table(table, str(file), lambda row: f"row {row + 1}")
-    table = _read_csv(file)
+    header = _csv_header(file)
+    table = _read_typed_csv(file, header)
+    if table is None:
+        table = _read_csv_as_text(file, header)
     return candles_from_table(table, str(file), lambda row: f"line {_csv_line(file, row)}")
 
 
-def _read_csv(file: Path) -> Any:
-    header = _csv_header(file)
+def _read_typed_csv(file: Path, header: list[str]) -> Any:
+    """The fast path: Arrow parses the file with its column types, on several threads.
+    None when it cannot (a bad or missing value, a short row, ISO times): the careful
+    path then reads it again and names the bad line."""
+    column_types = {
+        name: _CSV_TYPES[key] for name in header if (key := name.strip().lower()) in _CSV_TYPES
+    }
+    try:
+        return pa_csv.read_csv(
+            file,
+            # "nan" is a number (refused as a price later, by its line), "" is no value
+            convert_options=pa_csv.ConvertOptions(column_types=column_types, null_values=[]),
+        )
+    except (OSError, pa.ArrowException):
+        return None
+
+
+# What the typed read expects of each column (the careful path reads any text).
+_CSV_TYPES = {"timestamp": pa.int64()} | {
+    name: pa.float64() for name in ("open", "high", "low", "close", "volume")
+}
+
+
+def _read_csv_as_text(file: Path, header: list[str]) -> Any:
     bad_rows: list[Any] = []
 
     def keep_first_bad_row(row: Any) -> str:
