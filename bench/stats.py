@@ -754,7 +754,7 @@ def describe(args: Sequence[Any], kwargs: dict[str, Any]) -> str:
 
 REPORT_FUNCTIONS = ("summarize", "compare", "equity_curve", "summarize_activity", "breakdown_for",
                     "advise_window", "advise_counts", "_strategies", "compare_counts")  # fmt: skip
-STORE_METHODS = ("load_frame", "load_outcomes", "grouped_counts", "strategies", "load_groups",
+STORE_METHODS = ("load_frame", "load_outcomes", "grouped_counts", "strategies",
                  "strategies_between")  # fmt: skip
 
 

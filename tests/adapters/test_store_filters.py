@@ -8,7 +8,6 @@ import pytest
 
 from factories import bot_signal
 from sigtrack import Tracker
-from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.filters import SignalFilter, parse_filter
 from sigtrack.core.signals import Result
@@ -75,25 +74,6 @@ def test_bad_filters_name_the_key_and_value(seeded: Tracker, text: str, field: s
     with pytest.raises(InvalidInput) as caught:
         seeded.compare(text, "")
     assert caught.value.field == field
-
-
-def test_the_signals_of_a_few_groups_are_read_in_one_pass_in_the_order_they_closed(
-    seeded: Tracker,
-) -> None:
-    store = seeded._app.store
-    since, until = NOW - timedelta(days=30), NOW
-    everything = store.load_frame(SignalFilter(since=since, until=until))
-    chosen = [(BreakdownKey.SYMBOL, "ETHUSDT"), (BreakdownKey.TAG, "pump")]
-    frame = store.load_groups(chosen, since, until)
-    wanted = [
-        i for i, (symbol, tags) in enumerate(zip(everything.symbol, everything.tags, strict=True))
-        if symbol == "ETHUSDT" or "pump" in tags
-    ]  # fmt: skip
-    assert frame.tags == tuple(everything.tags[i] for i in wanted)
-    assert frame.outcomes.pnl_pct.tolist() == everything.outcomes.pnl_pct[wanted].tolist()
-    assert frame.symbol.tolist() == ["BTCUSDT", "ETHUSDT"]
-    assert len(store.load_groups([(BreakdownKey.TIMEFRAME, "4h")], since, until)) == 0
-    assert len(store.load_groups([(BreakdownKey.TAG, "pump")], NOW - timedelta(days=5), NOW)) == 0
 
 
 def test_the_outcomes_alone_are_the_frames_outcomes(seeded: Tracker) -> None:

@@ -99,7 +99,6 @@ class AnalysisService:
         chosen: SignalFilter | str = "",
         *,
         min_n: int = ADVICE_MIN_N,
-        seed: int = SEED,
         candles: Path | str | None = None,
     ) -> Advice:
         """The advice over the matching signals; with `candles` (files, or "exchange") the

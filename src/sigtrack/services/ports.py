@@ -266,13 +266,6 @@ class SignalStore(Protocol):
         """Outcome columns and what each signal was, in the order they closed."""
         ...
 
-    def load_groups(
-        self, groups: Sequence[tuple[BreakdownKey, str]], since: datetime, until: datetime
-    ) -> SignalFrame:
-        """`load_frame` of the signals created in [since, until) that are in any of the
-        groups (symbol, timeframe or tag = name), read in one pass."""
-        ...
-
     def strategies_between(
         self, since: datetime, until: datetime
     ) -> list[tuple[str, datetime, int]]:

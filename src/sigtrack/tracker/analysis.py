@@ -77,14 +77,13 @@ class Analysis:
         chosen: SignalFilter | str = "",
         *,
         min_n: int = ADVICE_MIN_N,
-        seed: int = SEED,
         candles: Path | str | None = None,
     ) -> Advice:
         """Confidence threshold sweep and credibly negative coins / timeframes / tags,
         each with its evidence; nothing is advised on fewer than `min_n` signals. With
         `candles` (files; or "exchange" for the configured one) the TP/SL what-if adds its
         best cell when it also beat the recorded levels out of sample."""
-        return self._app.analysis.advise(chosen, min_n=min_n, seed=seed, candles=candles)
+        return self._app.analysis.advise(chosen, min_n=min_n, candles=candles)
 
     def weekly(
         self, week: str | None = None, *, min_n: int = DEFAULT_MIN_N, now: datetime | None = None

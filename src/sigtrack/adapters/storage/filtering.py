@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import fields
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,6 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    or_,
     select,
     type_coerce,
 )
@@ -27,7 +25,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 
 from sigtrack.adapters.storage.tables import signals
-from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.filters import SignalFilter
 from sigtrack.core.performance import NO_TIME, OPEN, RESULT_CODES, OutcomeColumns, SignalFrame
 from sigtrack.core.signals import ExitReason
@@ -83,36 +80,7 @@ def load_frame(conn: Connection, chosen: SignalFilter) -> SignalFrame:
     return _frame(conn, conditions(chosen, conn.dialect.name))
 
 
-def load_groups(
-    conn: Connection,
-    groups: Sequence[tuple[BreakdownKey, str]],
-    since: datetime,
-    until: datetime,
-) -> SignalFrame:
-    """The signals created in [since, until) in any of the groups (symbol, timeframe or
-    tag = name), as `load_frame` reads them: one pass over the window for all groups."""
-    c = signals.c
-    wanted: dict[BreakdownKey, list[str]] = {key: [] for key in _GROUP_KEYS}
-    for key, name in groups:
-        if key not in wanted:
-            raise ValueError(f"groups must be by symbol, timeframe or tag (got {key.value})")
-        wanted[key].append(name)
-    anyof: list[ColumnElement[bool]] = [
-        c[key.value].in_(names)
-        for key, names in wanted.items()
-        if names and key is not BreakdownKey.TAG
-    ]
-    if wanted[BreakdownKey.TAG]:
-        each = _each_tag(conn.dialect.name)
-        tagged = each.c.value.in_(wanted[BreakdownKey.TAG])
-        anyof.append(exists(select(literal(1)).select_from(each).where(tagged)))
-    if not anyof:
-        return _frame(conn, [literal(False)])
-    return _frame(conn, [c.created_at >= since, c.created_at < until, or_(*anyof)])
-
-
 _CLOSED_ORDER = (signals.c.closed_at.is_(None), signals.c.closed_at, signals.c.id)
-_GROUP_KEYS = (BreakdownKey.SYMBOL, BreakdownKey.TIMEFRAME, BreakdownKey.TAG)
 _WIDTH = len(fields(OutcomeColumns))
 
 

@@ -23,7 +23,6 @@ from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.engine import IMMEDIATE
 from sigtrack.adapters.storage.filtering import (
     load_frame,
-    load_groups,
     load_outcomes,
     matching_signals,
 )
@@ -335,13 +334,7 @@ class SqlSignalStore:
                     command=row["command"], symbol=row["symbol"], timeframe=row["timeframe"],
                 )  # fmt: skip
 
-    # --- the few rows a report from counts still needs --------------------------------
-
-    def load_groups(
-        self, groups: Sequence[tuple[BreakdownKey, str]], since: datetime, until: datetime
-    ) -> SignalFrame:
-        with self._reading() as conn:
-            return load_groups(conn, groups, since, until)
+    # --- strategies ----------------------------------------------------------------
 
     def strategies_between(
         self, since: datetime, until: datetime
