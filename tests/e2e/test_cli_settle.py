@@ -24,7 +24,7 @@ from factories import make_signal, settings_for
 from fake_exchange import FakeBinance
 from sigtrack import Tracker
 from sigtrack.adapters.market.exchange import CcxtCandleSource
-from sigtrack.cli.settle_cmd import PassProgress
+from sigtrack.cli.settle_cmd import PassProgress, StopRequest
 from sigtrack.core.candles import MINUTE_MS, Candles
 from sigtrack.core.resolution import settle_one
 from sigtrack.core.signals import Status
@@ -357,24 +357,46 @@ def test_monitor_stops_on_sigterm_and_exits_0(tmp_path: Path, folder: Path) -> N
         [*command, "--db", url, "monitor", "--every", "3600", "--candles", str(folder)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
+    seen: list[str] = []
     try:
         assert process.stdout is not None
         lines = iter(process.stdout.readline, "")
-        assert next(lines).startswith("monitor: every 3600s")  # the handlers are set
-        assert any(line.startswith("🔎") for line in lines)  # the first pass ran: the hour's wait
+        seen.append(next(lines))
+        assert seen[0].startswith("monitor: every 3600s")  # the handlers are set
+        for line in lines:  # until the first pass's summary: then the hour's wait
+            seen.append(line)
+            if line.startswith("🔎"):
+                break
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=60)  # a guard: the wait ends at the signal
+        process.wait(timeout=60)  # a guard: the wait ends at the signal
+        # then the rest, from the same buffered stream (communicate() would read past
+        # what readline had already buffered)
+        rest, err = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
 
     assert process.returncode == 0, err
-    assert "stopping (SIGTERM)" in out
-    assert "🔎 0 signal" not in out  # no pass after the signal (the first closed the signal)
+    printed = [*(line.rstrip("\n") for line in seen), *rest.splitlines()]
+    assert printed[-1] == "stopping (SIGTERM) …"  # said after the loop, once
+    assert [line for line in printed if printed.count(line) > 1] == []  # each line once
+    assert sum(line.startswith("🔎") for line in printed) == 1  # one pass, printed once
+    assert any(BTC_ID in line for line in printed)  # the pass's close, printed once
     assert "Traceback" not in err
     with Tracker.open(settings=settings_for(url)) as tracker:
         assert tracker.get(BTC_ID).status is Status.CLOSED
+
+
+def test_the_stop_handler_prints_nothing_and_keeps_the_signal_for_after_the_loop(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stop = StopRequest()
+
+    stop(signal.SIGTERM, None)
+
+    assert (stop.is_set(), stop.signal_name) == (True, "SIGTERM")
+    assert capsys.readouterr() == ("", "")
 
 
 # --- monitor against the loopback exchange ------------------------------------------------

@@ -87,13 +87,8 @@ def monitor(
     _check_candles(candles)
     service = st.tracker.settler(candles=candles, symbol=symbol)
     language, zone = st.language(lang), st.settings.zone
-    stop = threading.Event()
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        out.print(f"stopping ({signal.Signals(signum).name}) …", markup=False)
-        stop.set()
-
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stop = StopRequest()
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     out.print(
         f"monitor: every {every_s:g}s, {service.source_name}; "
         + text("settle.rule", language, rule=st.settings.policy.describe()),
@@ -112,6 +107,22 @@ def monitor(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if stop.signal_name is not None:
+        out.print(f"stopping ({stop.signal_name}) …", markup=False)
+
+
+class StopRequest(threading.Event):
+    """The monitor's SIGINT / SIGTERM handler: it only sets the event and keeps the signal's
+    name, which the command prints once the loop has ended. (A print inside the handler
+    can interrupt a pass's own print, and the console then writes that pass's lines twice.)"""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.signal_name: str | None = None
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.signal_name = signal.Signals(signum).name
+        self.set()
 
 
 def _check_candles(candles: Path | None) -> None:
