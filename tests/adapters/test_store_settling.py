@@ -359,7 +359,7 @@ def test_open_signals_come_back_as_columns_oldest_first_with_their_stored_outcom
     assert store.open_signals(symbols=set()).signal_ids == []
 
 
-def test_a_pass_stores_what_the_single_update_path_stores_byte_for_byte(tracker: Tracker) -> None:
+def test_a_pass_stores_what_the_single_update_path_stores(tracker: Tracker) -> None:
     by_one = tracker.track(make_signal(), now=NOW)
     outcome = settle_one(tracker.get(by_one).signal, TP1_THEN_BE)
     store_of(tracker).save_outcomes([SettleUpdate(signal_id=by_one, outcome=outcome)], now=NOW)
@@ -373,7 +373,16 @@ def test_a_pass_stores_what_the_single_update_path_stores_byte_for_byte(tracker:
         k: v for k, v in one.items() if k not in {"id", "signal_id"}
     }
     assert tracker.get(in_bulk).outcome == outcome
-    assert stored_outcome_text(tracker, in_bulk) == json.dumps(outcome.to_json())
+    assert_reads_back_as(stored_outcome_text(tracker, in_bulk), outcome)
+
+
+def assert_reads_back_as(text: str, outcome: Outcome) -> None:
+    """The stored text is the outcome's JSON: the same keys, and values of the same types
+    equal to the last bit (the numbers' text may differ from json.dumps': 1e-05 is written
+    0.00001), so Outcome.from_json reads back the outcome itself."""
+    read = json.loads(text)
+    assert json.dumps(read) == json.dumps(outcome.to_json())  # repr again: types and bits
+    assert Outcome.from_json(read) == outcome
 
 
 def stored_outcome_text(tracker: Tracker, signal_id: str) -> str:
@@ -489,7 +498,7 @@ def test_a_pass_marks_each_day_of_its_closes_once_and_progress_marks_none(
     assert tracker.get(later).outcome is not None  # its progress is stored
 
 
-def test_outcome_texts_are_json_dumps_of_each_outcome_byte_for_byte() -> None:
+def test_outcome_texts_read_back_as_each_outcome_to_the_last_bit() -> None:
     rng = np.random.default_rng(7)
     closes = 50000 * np.exp(np.cumsum(rng.normal(0, 0.002, 3000)))
     wiggle = closes * rng.uniform(0, 0.003, (2, 3000))
@@ -518,4 +527,22 @@ def test_outcome_texts_are_json_dumps_of_each_outcome_byte_for_byte() -> None:
 
     texts = outcome_texts(state, np.arange(len(outcomes)), results, reasons)
 
-    assert texts == [json.dumps(o.to_json()) for o in outcomes]
+    assert len(texts) == len(outcomes)
+    for text, outcome in zip(texts, outcomes, strict=True):
+        assert_reads_back_as(text, outcome)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [2.0, -0.0, 0.0, 1e-05, -1e-7, 1e16, 1.5e300, 5e-324, 0.1 + 0.2, 50000.0, 12345678901.0],
+)
+def test_a_number_in_an_outcome_text_reads_back_as_the_same_float(value: float) -> None:
+    candles = series((0, 50000, 50100, 49900, 50000))
+    state = settle_many([make_signal()], candles, ResolutionPolicy())
+    state.pnl_pct[0] = value  # any float the engine may write, in one of the columns
+
+    (text,) = outcome_texts(state, np.arange(1), [None], [None])
+
+    read = json.loads(text)["pnl_pct"]
+    assert type(read) is float and math.copysign(1.0, read) == math.copysign(1.0, value)
+    assert read == value
