@@ -16,6 +16,7 @@ from sqlalchemy import select
 from factories import SIGNAL_TIME, make_signal, settings_for
 from sigtrack import Tracker
 from sigtrack.adapters.storage import SqlSignalStore
+from sigtrack.adapters.storage import settling as storage_settling
 from sigtrack.adapters.storage.engine import _alembic_config, create_store_engine
 from sigtrack.adapters.storage.settling import outcome_texts
 from sigtrack.adapters.storage.tables import rollup_days, signals
@@ -546,3 +547,19 @@ def test_a_number_in_an_outcome_text_reads_back_as_the_same_float(value: float) 
     read = json.loads(text)["pnl_pct"]
     assert type(read) is float and math.copysign(1.0, read) == math.copysign(1.0, value)
     assert read == value
+
+
+def test_a_pass_larger_than_a_write_batch_writes_every_row_and_its_events_once(
+    tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage_settling, "_SQLITE_CHUNK", 2)  # SQLite writes in batches
+    ids = [tracker.track(make_signal(entry=50000.0 + k), now=NOW) for k in range(5)]
+
+    report = pass_of(tracker, TP1_THEN_BE, NOW)
+
+    assert sorted(change.signal_id for change in report.changes) == sorted(ids)
+    for signal_id in ids:
+        record = tracker.get(signal_id)
+        assert record.outcome == settle_one(record.signal, TP1_THEN_BE)
+        kinds = [e.kind for e in tracker.events(signal_id)]
+        assert kinds == [EventKind.CREATED, EventKind.TP_HIT, EventKind.CLOSED]

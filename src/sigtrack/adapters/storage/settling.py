@@ -176,15 +176,22 @@ def _write_sqlite(cursor: Any, raw: RawSql, settled: SettledRows) -> B:
         [now.get(key, missing) == stamp for key, stamp in zip(keys, settled.stamps, strict=True)],
         dtype=bool,
     )
-    if written.any():
-        picked = np.flatnonzero(written)
-        rows, closed_at = _update_rows(settled, picked, _sqlite_times, postgres=False)
+    picked = np.flatnonzero(written)
+    for start in range(0, len(picked), _SQLITE_CHUNK):
+        chunk = picked[start : start + _SQLITE_CHUNK]
+        rows, closed_at = _update_rows(settled, chunk, _sqlite_times, postgres=False)
         with raw.as_sqlalchemy_errors(_UPDATE_SQLITE):
             cursor.executemany(_UPDATE_SQLITE, rows)
-        events = _event_rows(settled, picked, _sqlite_times, closed_at)
+        events = _event_rows(settled, chunk, _sqlite_times, closed_at)
         with raw.as_sqlalchemy_errors(_INSERT_EVENTS_SQLITE):
             cursor.executemany(_INSERT_EVENTS_SQLITE, events)
     return written
+
+
+# Rows written per UPDATE / INSERT batch on SQLite (one transaction all the same): a
+# batch's texts are freed before the next is made, so the pass reuses the same memory
+# instead of faulting in fresh pages for all of its texts at once.
+_SQLITE_CHUNK = 8192
 
 
 def _write_postgres(cursor: Any, raw: RawSql, settled: SettledRows) -> B:
@@ -252,9 +259,10 @@ def _event_rows(
         )  # fmt: skip
     closed = np.flatnonzero(settled.closed[picked])
     at, done = [closed_at[k] for k in closed.tolist()], rows[closed]
+    chosen = picked[closed].tolist()
     columns = (
-        _texts(settled.results[k] for k in picked[closed].tolist()),
-        _texts(settled.exit_reasons[k] for k in picked[closed].tolist()),
+        _texts([settled.results[k] for k in chosen]),
+        _texts([settled.exit_reasons[k] for k in chosen]),
         _numbers(state.pnl_pct[done]), _numbers(state.r_multiple[done]),
         np.where(state.is_ambiguous[done], '"yes"', '"no"').tolist(),
         repeat(json.dumps(state.rule)),
@@ -427,8 +435,10 @@ def _bools(values: B) -> list[str]:
 
 
 def _texts(values: Iterable[str | None]) -> list[str]:
-    """Enum values (plain ASCII words) as JSON strings."""
-    return [_NULL if v is None else f'"{v}"' for v in values]
+    """Enum values (plain ASCII words) as JSON strings, each distinct one written once."""
+    found = list(values)
+    quoted = {v: _NULL if v is None else f'"{v}"' for v in set(found)}
+    return list(map(quoted.__getitem__, found))
 
 
 def _iso(ms: I64) -> list[str]:
