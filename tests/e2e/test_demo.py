@@ -86,7 +86,7 @@ def test_the_demo_report_breaks_the_week_down_by_tag_timeframe_side_and_confiden
 def test_the_demo_report_compares_the_new_strategy_with_the_old(demo: tuple[str, Path]) -> None:
     line = line_of(weekly(demo[0]), "report.vs_strategy", current="v2", previous="v1")
 
-    assert re.match(r"\d+\.\d% → \d+\.\d%", line)
+    assert re.match(r"\d+\.\d% → \d+\.\d% \(v2 lebih baik\)$", line), line
 
 
 def test_the_demo_report_advises_a_confidence_threshold_and_dropping_the_losing_coin(

@@ -61,7 +61,7 @@ INDONESIAN = [
     "• PnL: rata-rata +0.88%, median +1.25%, total +3.50% · drawdown maks 1.00%",
     "• Ekspektasi: — · profit factor: 4.50 · winrate impas: 40.0%",
     "• vs minggu lalu: winrate 33.3% → 75.0% (data belum cukup",
-    "• Strategi v2 vs v1: winrate 33.3% → 75.0% (data belum cukup",
+    "• Strategi v1 → v2: winrate 33.3% → 75.0% (data belum cukup",
     "🔍 ANALISIS",
     "• Belum ada koin dengan minimal 5 signal WIN/LOSS untuk diperingkat.",
     "• LONG vs SHORT: LONG 100.0% (3/3), SHORT 0.0% (0/1)",

@@ -108,8 +108,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "{pnl} (95% interval: {pnl_ci})",
     },
     "compare.verdict": {Lang.ID: "Kesimpulan: {verdict}", Lang.EN: "Verdict: {verdict}"},
-    "verdict.B is better": {Lang.ID: "B lebih baik", Lang.EN: "B is better"},
-    "verdict.A is better": {Lang.ID: "A lebih baik", Lang.EN: "A is better"},
+    "verdict.B is better": {Lang.ID: "{b} lebih baik", Lang.EN: "{b} is better"},
+    "verdict.A is better": {Lang.ID: "{a} lebih baik", Lang.EN: "{a} is better"},
+    "side.this_week": {Lang.ID: "minggu ini", Lang.EN: "this week"},
+    "side.last_week": {Lang.ID: "minggu lalu", Lang.EN: "last week"},
     "verdict.no detectable difference": {
         Lang.ID: "tidak ada perbedaan yang terdeteksi",
         Lang.EN: "no detectable difference",
@@ -182,8 +184,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.EN: "• vs last week: winrate {prev} → {now} ({verdict})",
     },
     "report.vs_strategy": {
-        Lang.ID: "• Strategi {current} vs {previous}: winrate {prev} → {now} ({verdict})",
-        Lang.EN: "• Strategy {current} vs {previous}: winrate {prev} → {now} ({verdict})",
+        Lang.ID: "• Strategi {previous} → {current}: winrate {prev} → {now} ({verdict})",
+        Lang.EN: "• Strategy {previous} → {current}: winrate {prev} → {now} ({verdict})",
     },
     "report.analysis": {Lang.ID: "🔍 ANALISIS", Lang.EN: "🔍 ANALYSIS"},
     "report.best": {Lang.ID: "• Koin terbaik: {rows}", Lang.EN: "• Best coins: {rows}"},

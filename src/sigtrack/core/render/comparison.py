@@ -9,11 +9,12 @@ from sigtrack.core.render.values import Json, interval_pct, pct, rate_text
 from sigtrack.core.texts import NO_VALUE, Lang, format_pct, text
 
 
-def verdict_text(c: ComparisonOf[Side], lang: Lang) -> str:
-    """The plain verdict; "not enough data" says how many more signals per side."""
+def verdict_text(c: ComparisonOf[Side], lang: Lang, *, a: str = "A", b: str = "B") -> str:
+    """The plain verdict, naming the better side by `a` / `b`; "not enough data" says how
+    many more signals per side."""
     if c.verdict is Verdict.NOT_ENOUGH and c.more_per_side:
         return text("verdict.more", lang, n=c.more_per_side)
-    return text(f"verdict.{c.verdict.value}", lang)
+    return text(f"verdict.{c.verdict.value}", lang, a=a, b=b)
 
 
 def render_comparison(result: Comparison, a: SignalFilter, b: SignalFilter, lang: Lang) -> str:

@@ -37,11 +37,12 @@ def render_weekly_text(report: WeeklyReport, lang: Lang = Lang.ID) -> str:
         lines.append(text("report.empty", lang))
     else:
         lines += _performance(report.performance, lang)
-        lines.append(_versus("report.vs_week", report.vs_previous_week, lang))
+        last, this = text("side.last_week", lang), text("side.this_week", lang)
+        lines.append(_versus("report.vs_week", report.vs_previous_week, lang, a=last, b=this))
         if report.vs_previous_strategy:
             s = report.vs_previous_strategy
-            lines.append(_versus("report.vs_strategy", s.comparison, lang, current=s.current,
-                                 previous=s.previous))  # fmt: skip
+            lines.append(_versus("report.vs_strategy", s.comparison, lang, a=s.previous,
+                                 b=s.current, current=s.current, previous=s.previous))  # fmt: skip
         lines += ["", text("report.analysis", lang), *_analysis(report, lang)]
     lines += ["", text("report.activity", lang), *_activity(report, lang)]
     lines += ["", render_advice(report.advice, lang)]
@@ -66,9 +67,10 @@ def _performance(p: Performance, lang: Lang) -> list[str]:
     ]  # fmt: skip
 
 
-def _versus(key: str, c: ComparisonOf[Side], lang: Lang, **names: str) -> str:
+def _versus(key: str, c: ComparisonOf[Side], lang: Lang, *, a: str, b: str, **names: str) -> str:
+    """One line of A (before) → B (now), the verdict naming the better side."""
     return text(key, lang, prev=rate_text(c.a.winrate), now=rate_text(c.b.winrate),
-                verdict=verdict_text(c, lang), **names)  # fmt: skip
+                verdict=verdict_text(c, lang, a=a, b=b), **names)  # fmt: skip
 
 
 def _row(row: GroupSummary) -> str:
