@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from sigtrack.adapters.jsonl import read_legacy_files, write_legacy_files
 from sigtrack.adapters.market.cache import CachedCandleSource
 from sigtrack.adapters.market.files import FileCandleSource
 from sigtrack.adapters.storage import SqlSignalStore, create_store_engine, migrate
@@ -15,6 +16,7 @@ from sigtrack.config import Settings
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.records import SignalRecord
 from sigtrack.services.analysis import AnalysisService
+from sigtrack.services.legacy import LegacyService
 from sigtrack.services.ports import CandleSource
 from sigtrack.services.settling import SettlingService
 from sigtrack.services.tracking import TrackingService
@@ -26,6 +28,7 @@ class App:
     store: SqlSignalStore
     tracking: TrackingService
     analysis: AnalysisService
+    legacy: LegacyService
 
 
 def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
@@ -50,7 +53,14 @@ def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
         candle_sources=partial(build_candle_source, settings),
         write_table=write_signals_table,
     )
-    return App(settings=settings, store=store, tracking=tracking, analysis=analysis)
+    legacy = LegacyService(
+        store,
+        read=read_legacy_files,
+        write=write_legacy_files,
+        defaults=settings.signal_defaults,
+        zone=settings.zone,
+    )
+    return App(settings=settings, store=store, tracking=tracking, analysis=analysis, legacy=legacy)
 
 
 def build_candle_source(

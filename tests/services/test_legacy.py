@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fakes import FakeStore
 
 from sigtrack.core.records import (
+    Activity,
     Closing,
+    SignalRecord,
 )
 from sigtrack.core.signals import (
     ExitReason,
     Result,
     Signal,
+    SignalDefaults,
     Status,
 )
 from sigtrack.services.legacy import (
+    ExportReport,
     FileKind,
     LegacyBatch,
+    LegacyService,
     LegacySignal,
     LineRef,
     import_legacy,
@@ -95,3 +103,64 @@ def test_repeated_lines_and_signals_in_both_files_are_noted_not_silently_merged(
         "completed.jsonl:5: closes the open signal of active.jsonl:3; kept closed",
         "completed.jsonl:6: repeats completed.jsonl:5; counted once",
     ]
+
+
+def test_the_legacy_service_reads_in_the_display_zone_unless_told_and_stores_what_it_read() -> None:
+    jakarta, kolkata = ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Kolkata")
+    seen: list[tuple[list[Path], tzinfo]] = []
+
+    def read(paths: Iterable[Path], *, zone: tzinfo, defaults: SignalDefaults) -> LegacyBatch:
+        seen.append((list(paths), zone))
+        return LegacyBatch(files=["active_signals.jsonl"], lines=1,
+                           signals=[line(1, FileKind.ACTIVE)])  # fmt: skip
+
+    store = FakeStore()
+    service = LegacyService(store, read=read, write=_no_writer, defaults=SignalDefaults(),
+                            zone=jakarta)  # fmt: skip
+    first = service.import_files([Path("old")], now=NOW)
+    again = service.import_files([Path("old")], now=NOW, zone=kolkata)
+    assert seen == [([Path("old")], jakarta), ([Path("old")], kolkata)]
+    assert (first.added, again.added, again.unchanged) == (1, 0, 1)
+    assert [r.signal.signal_id for r in store.list_signals()] == ["1_BTCUSDT_1"]
+
+
+def test_the_legacy_service_hands_the_writer_every_signal_oldest_first_and_every_command() -> None:
+    store = FakeStore()
+    later = replace(SIGNAL, signal_id="1_BTCUSDT_2", created_at=NOW - timedelta(hours=1))
+    store.add_signals([NewSignal(signal=later), NewSignal(signal=SIGNAL)], now=NOW)
+    store.add_activity([Activity(at=NOW, user_id=7, username="u", command="/winrate",
+                                 symbol=None, timeframe=None)])  # fmt: skip
+    written: list[tuple[Path, list[str], int, tzinfo, bool]] = []
+
+    def write(
+        directory: Path,
+        records: Iterable[SignalRecord],
+        activities: Iterable[Activity],
+        *,
+        zone: tzinfo,
+        aware: bool,
+    ) -> ExportReport:
+        ids = [r.signal.signal_id or "" for r in records]
+        written.append((directory, ids, len(list(activities)), zone, aware))
+        return ExportReport(directory=str(directory), files={"active_signals.jsonl": len(ids)})
+
+    service = LegacyService(store, read=_no_reader, write=write, defaults=SignalDefaults(),
+                            zone=UTC)  # fmt: skip
+    report = service.export_files(Path("out"), aware=True)
+    assert written == [(Path("out"), ["1_BTCUSDT_1", "1_BTCUSDT_2"], 1, UTC, True)]
+    assert report.files == {"active_signals.jsonl": 2}
+
+
+def _no_reader(paths: Iterable[Path], *, zone: tzinfo, defaults: SignalDefaults) -> LegacyBatch:
+    raise AssertionError("nothing is read here")
+
+
+def _no_writer(
+    directory: Path,
+    records: Iterable[SignalRecord],
+    activities: Iterable[Activity],
+    *,
+    zone: tzinfo,
+    aware: bool,
+) -> ExportReport:
+    raise AssertionError("nothing is written here")

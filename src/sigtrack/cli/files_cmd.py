@@ -16,6 +16,7 @@ from sigtrack.cli.app import app, err, out, print_json, state
 from sigtrack.config import mask_url, parse_zone
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.filters import parse_filter
+from sigtrack.core.render.report import render_weekly
 from sigtrack.core.render.settling import pass_text
 from sigtrack.core.render.winrate import render_winrate
 from sigtrack.services.legacy import ImportReport
@@ -92,7 +93,8 @@ def import_jsonl(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise InvalidInput("paths", f"no such file or folder (got {missing[0]!r})")
-    report = st.tracker.import_jsonl(paths, tz=files_tz)
+    zone = parse_zone(files_tz, "--files-tz") if files_tz else None
+    report = st.app.legacy.import_files(paths, now=datetime.now(UTC), zone=zone)
     if as_json:
         print_json(asdict(report))
     else:
@@ -110,7 +112,8 @@ def export_jsonl(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Write the old tracker's files from the store, so tools built on them keep working."""
-    report = state(ctx).tracker.export_jsonl(directory, tz=files_tz, aware=aware)
+    zone = parse_zone(files_tz, "--files-tz") if files_tz else None
+    report = state(ctx).app.legacy.export_files(directory, zone=zone, aware=aware)
     if as_json:
         print_json(asdict(report))
         return
@@ -145,7 +148,7 @@ def demo(
     zone, lang = st.settings.zone, st.settings.lang
     out.print(f"store: {mask_url(st.settings.resolved_database_url)}", markup=False)
     out.print(f"importing the example history (generated, old JSONL format) from {history}/")
-    print_import_report(tracker.import_jsonl([history]))
+    print_import_report(st.app.legacy.import_files([history], now=datetime.now(UTC)))
     as_of = DEMO_HISTORY_END if bundled else None
     label = "generated, bundled" if bundled else "yours"
     out.print(f"\nsettling the open signals from candles ({label}): {candles}/", markup=False)
@@ -157,13 +160,16 @@ def demo(
             "(the end of the example history):",
             markup=False,
         )
+    now = as_of or datetime.now(UTC)
     for days in (7, 30):
         out.print("")
-        out.print(render_winrate(tracker.winrate(days, now=as_of), zone, lang), markup=False)
+        summary = st.app.tracking.winrate(days, now=now)
+        out.print(render_winrate(summary, zone, lang), markup=False)
+    weekly = st.app.analysis.weekly(None, now=now)
     out.print("")
-    out.print(tracker.weekly_report(fmt="text", now=as_of), markup=False)
+    out.print(render_weekly(weekly, "text", lang), markup=False)
     page = directory / "weekly_report.html"
-    page.write_text(tracker.weekly_report(fmt="html", now=as_of), encoding="utf-8")
+    page.write_text(render_weekly(weekly, "html", lang), encoding="utf-8")
     out.print(f"\nThe weekly report as a page (opens offline): {page.resolve()}", markup=False)
     url = mask_url(st.settings.resolved_database_url)
     out.print(f"Explore it: sigtrack --db {url} list --limit 10", markup=False)

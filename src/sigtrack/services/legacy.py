@@ -1,18 +1,17 @@
-"""Bringing the old tracker's JSONL history in: merge the file kinds, store, report."""
+"""The old tracker's JSONL history: bring it in (merge the file kinds, store, report) and
+write it out again, through a reader and a writer of the files (ports)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
 
-from sigtrack.core.records import (
-    Activity,
-)
-from sigtrack.core.signals import (
-    same_content,
-)
+from sigtrack.core.records import Activity, SignalRecord
+from sigtrack.core.signals import SignalDefaults, same_content
 from sigtrack.services.ports import AddStatus, NewSignal, SignalStore
 
 
@@ -127,3 +126,67 @@ def import_legacy(store: SignalStore, batch: LegacyBatch, *, now: datetime) -> I
         problems=problems,
         warnings=warnings,
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExportReport:
+    directory: str
+    files: dict[str, int]  # file name → lines written
+
+
+class LegacyReader(Protocol):
+    def __call__(
+        self, paths: Iterable[Path], *, zone: tzinfo, defaults: SignalDefaults
+    ) -> LegacyBatch:
+        """Parse the files (or the known files inside folders); nothing is stored."""
+        ...
+
+
+class LegacyWriter(Protocol):
+    def __call__(
+        self,
+        directory: Path,
+        records: Iterable[SignalRecord],
+        activities: Iterable[Activity],
+        *,
+        zone: tzinfo,
+        aware: bool,
+    ) -> ExportReport:
+        """Write the three kinds of files into `directory` (each replaced atomically)."""
+        ...
+
+
+class LegacyService:
+    """Import and export of the old files, for every caller (CLI, Tracker, bot, API)."""
+
+    def __init__(
+        self,
+        store: SignalStore,
+        *,
+        read: LegacyReader,
+        write: LegacyWriter,
+        defaults: SignalDefaults,
+        zone: tzinfo,
+    ) -> None:
+        self.store = store
+        self._read = read
+        self._write = write
+        self.defaults = defaults
+        self.zone = zone
+
+    def import_files(
+        self, paths: Sequence[Path], *, now: datetime, zone: tzinfo | None = None
+    ) -> ImportReport:
+        """Import the files (naive times read in `zone`, default the display zone); safe
+        to repeat."""
+        batch = self._read(paths, zone=zone or self.zone, defaults=self.defaults)
+        return import_legacy(self.store, batch, now=now)
+
+    def export_files(
+        self, directory: Path, *, zone: tzinfo | None = None, aware: bool = False
+    ) -> ExportReport:
+        """Write every signal and command as the old files (naive times in `zone`, default
+        the display zone, unless `aware`)."""
+        records = self.store.list_signals(oldest_first=True)
+        return self._write(directory, records, self.store.list_activity(),
+                           zone=zone or self.zone, aware=aware)  # fmt: skip

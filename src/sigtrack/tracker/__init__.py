@@ -10,13 +10,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from sigtrack.adapters.jsonl import ExportReport, read_legacy_files, write_legacy_files
 from sigtrack.bootstrap import App, build_app, build_candle_source, build_settling
 from sigtrack.config import Settings, load_settings, parse_zone
 from sigtrack.core.records import SignalEvent, SignalRecord
 from sigtrack.core.signals import Result, Signal, Status, normalize_symbol
 from sigtrack.core.stats import WinrateSummary
-from sigtrack.services.legacy import ImportReport, import_legacy
+from sigtrack.services.legacy import ExportReport, ImportReport
 from sigtrack.services.settling import OnProgress, PassReport, SettleHook, SettlingService
 from sigtrack.services.tracking import SignalInput
 from sigtrack.tracker.analysis import Analysis
@@ -204,21 +203,15 @@ class Tracker(Analysis):
         self, paths: Sequence[Path | str], *, tz: str | None = None, now: datetime | None = None
     ) -> ImportReport:
         """Import the old tracker's files (or folders holding them); safe to repeat."""
-        zone = parse_zone(tz) if tz else self.settings.zone
-        batch = read_legacy_files(
-            [Path(p) for p in paths], zone=zone, defaults=self.settings.signal_defaults
-        )
-        return import_legacy(self._app.store, batch, now=_now(now))
+        zone = parse_zone(tz) if tz else None
+        return self._app.legacy.import_files([Path(p) for p in paths], now=_now(now), zone=zone)
 
     def export_jsonl(
         self, directory: Path | str, *, tz: str | None = None, aware: bool = False
     ) -> ExportReport:
         """Write the old tracker's three kinds of files from the store."""
-        zone = parse_zone(tz) if tz else self.settings.zone
-        records = self._app.store.list_signals(oldest_first=True)
-        return write_legacy_files(
-            Path(directory), records, self._app.store.list_activity(), zone=zone, aware=aware
-        )
+        zone = parse_zone(tz) if tz else None
+        return self._app.legacy.export_files(Path(directory), zone=zone, aware=aware)
 
     def list(
         self,

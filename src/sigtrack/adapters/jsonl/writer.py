@@ -13,7 +13,6 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
@@ -26,15 +25,10 @@ from sigtrack.core.records import (
 from sigtrack.core.signals import (
     Status,
 )
+from sigtrack.services.legacy import ExportReport
 
 ACTIVE_FILE = "active_signals.jsonl"
 COMPLETED_FILE = "completed_signals.jsonl"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExportReport:
-    directory: str
-    files: dict[str, int]  # file name → lines written
 
 
 def _time(moment: datetime | None, zone: tzinfo, aware: bool) -> str | None:
