@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -15,10 +15,11 @@ from sigtrack.adapters.tabular import signals_table, write_table
 from sigtrack.config import Settings
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.records import SignalRecord
+from sigtrack.core.signals import normalize_symbol
 from sigtrack.services.analysis import AnalysisService
 from sigtrack.services.legacy import LegacyService
 from sigtrack.services.ports import CandleSource
-from sigtrack.services.settling import SettlingService
+from sigtrack.services.settling import SettleHook, SettlingService
 from sigtrack.services.tracking import TrackingService
 
 
@@ -29,6 +30,23 @@ class App:
     tracking: TrackingService
     analysis: AnalysisService
     legacy: LegacyService
+
+    def settling(
+        self,
+        *,
+        candles: Path | None = None,
+        symbol: str | None = None,
+        hooks: Sequence[SettleHook] = (),
+    ) -> SettlingService:
+        """The settling service on candle files (a folder, or one file of `symbol`) or the
+        configured exchange, telling `hooks` of every TP hit and close it stores."""
+        source = build_candle_source(
+            self.settings,
+            candles=candles,
+            # a single file needs to be told its symbol; a folder names its files
+            symbol=normalize_symbol(symbol) if symbol and candles and candles.is_file() else None,
+        )
+        return SettlingService(self.store, source, self.settings.policy, hooks=hooks)
 
 
 def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
@@ -84,10 +102,6 @@ def build_candle_source(
         backoff_s=settings.exchange_backoff_s,
     )
     return CachedCandleSource(exchange, settings.resolved_candles_dir)
-
-
-def build_settling(app: App, source: CandleSource) -> SettlingService:
-    return SettlingService(app.store, source, app.settings.policy)
 
 
 def write_signals_table(records: Iterable[SignalRecord], path: Path, fmt: str) -> int:

@@ -16,11 +16,10 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from sigtrack.bootstrap import App
+from sigtrack.bootstrap import App, build_app
 from sigtrack.config import Settings, load_settings, parse_zone
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.texts import Lang, parse_lang
-from sigtrack.tracker import Tracker
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -135,13 +134,13 @@ class State:
     config: Path | None = None
     verbose: bool = False
     _settings: Settings | None = None
-    _tracker: Tracker | None = field(default=None, repr=False)
+    _app: App | None = field(default=None, repr=False)
 
     def take(self, name: str, value: object) -> None:
         """A global option read from the command line; one read later replaces it."""
         if value is None or value is False:
             return  # not given here: keep what an earlier position gave
-        assert self._tracker is None, "global options are read before the store is opened"
+        assert self._app is None, "global options are read before the store is opened"
         if isinstance(value, str) and not value.strip():
             # `--db "$URL"` with URL unset must not quietly mean the default SQLite file
             raise InvalidInput(f"--{name}", f"must not be empty (got {value!r})")
@@ -168,22 +167,19 @@ class State:
         return self._settings
 
     @property
-    def tracker(self) -> Tracker:
-        if self._tracker is None:
-            self._tracker = Tracker.open(settings=self.settings)
-        return self._tracker
-
-    @property
     def app(self) -> App:
-        """The services the commands call (the same ones the `Tracker` calls)."""
-        return self.tracker.app
+        """The services the commands call (the same ones the `Tracker` calls); opening
+        them creates or migrates the store."""
+        if self._app is None:
+            self._app = build_app(self.settings)
+        return self._app
 
     def language(self, override: str | None) -> Lang:
         return self.settings.lang if override is None else parse_lang(override)
 
     def close(self) -> None:
-        if self._tracker is not None:
-            self._tracker.dispose()
+        if self._app is not None:
+            self._app.store.dispose()
 
 
 def state(ctx: typer.Context) -> State:

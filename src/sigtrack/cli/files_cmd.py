@@ -40,9 +40,9 @@ def init(
 ) -> None:
     """Create the database (or bring its schema up to date)."""
     st = state(ctx)
-    tracker = st.tracker  # opening the store creates and migrates it
+    tracking = st.app.tracking  # opening the store creates and migrates it
     if rebuild_rollups:
-        days = tracker.rebuild_rollups()
+        days = tracking.rebuild_rollups()
         out.print(f"rollups recounted: {days} day(s)", markup=False)
     out.print(f"ready: {mask_url(st.settings.resolved_database_url)}", markup=False)
 
@@ -144,7 +144,6 @@ def demo(
         candles = _copy_bundled("demo_data/candles", directory / "demo_candles", ".parquet")
     if st.db is None and st.config is None:
         st.db = f"sqlite:///{directory / 'demo.db'}"
-    tracker = st.tracker
     zone, lang = st.settings.zone, st.settings.lang
     out.print(f"store: {mask_url(st.settings.resolved_database_url)}", markup=False)
     out.print(f"importing the example history (generated, old JSONL format) from {history}/")
@@ -152,7 +151,8 @@ def demo(
     as_of = DEMO_HISTORY_END if bundled else None
     label = "generated, bundled" if bundled else "yours"
     out.print(f"\nsettling the open signals from candles ({label}): {candles}/", markup=False)
-    report = tracker.resolve(candles=candles, now=as_of)
+    now = as_of or datetime.now(UTC)
+    report = st.app.settling(candles=candles).run_pass(now=now)
     out.print(pass_text(report, zone, lang), markup=False)
     if as_of is not None:
         out.print(
@@ -160,7 +160,6 @@ def demo(
             "(the end of the example history):",
             markup=False,
         )
-    now = as_of or datetime.now(UTC)
     for days in (7, 30):
         out.print("")
         summary = st.app.tracking.winrate(days, now=now)

@@ -57,10 +57,11 @@ def resolve(
     """Settle the open signals once from candles: TP hits, closes, PnL, MFE / MAE."""
     st = state(ctx)
     zone = st.settings.zone
-    now = parse_time_option(as_of, "--as-of", zone) if as_of else None
+    now = parse_time_option(as_of, "--as-of", zone) if as_of else datetime.now(UTC)
     _check_candles(candles)
+    service = st.app.settling(candles=candles, symbol=symbol)
     with PassProgress(err) as progress:
-        report = st.tracker.resolve(candles=candles, symbol=symbol, now=now, progress=progress)
+        report = service.run_pass(now=now, symbols=only(symbol), progress=progress)
     if as_json:
         print_json(pass_json(report, zone))
     else:
@@ -85,7 +86,7 @@ def monitor(
     if max_passes is not None and max_passes < 1:
         raise InvalidInput("--passes", f"must be at least 1 (got {passes!r})")
     _check_candles(candles)
-    service = st.tracker.settler(candles=candles, symbol=symbol)
+    service = st.app.settling(candles=candles, symbol=symbol)
     language, zone = st.language(lang), st.settings.zone
     stop = StopRequest()
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -102,7 +103,7 @@ def monitor(
             clock=lambda: datetime.now(UTC),
             max_passes=max_passes,
             on_pass=lambda report: out.print(pass_text(report, zone, language), markup=False),
-            symbols=None if symbol is None else {normalize_symbol(symbol)},
+            symbols=only(symbol),
         )
     finally:
         for sig, handler in previous.items():
@@ -123,6 +124,11 @@ class StopRequest(threading.Event):
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         self.signal_name = signal.Signals(signum).name
         self.set()
+
+
+def only(symbol: str | None) -> set[str] | None:
+    """The symbols a pass is limited to: the one given, or all (None)."""
+    return None if symbol is None else {normalize_symbol(symbol)}
 
 
 def _check_candles(candles: Path | None) -> None:

@@ -272,6 +272,10 @@ class SignalStore(Protocol):
         """`strategies` of the signals created in [since, until)."""
         ...
 
+    def rebuild_rollups(self) -> int:
+        """Recount every day's rollups from the signals; returns the days recounted."""
+        ...
+
     def add_activity(self, items: Sequence[Activity], *, dedupe: bool = False) -> int:
         """Append commands; with `dedupe`, lines already stored are skipped. Returns added."""
         ...

@@ -201,6 +201,11 @@ class TrackingService:
     def events(self, signal_id: str) -> list[SignalEvent]:
         return self.store.events(check_signal_id(signal_id))
 
+    def rebuild_rollups(self) -> int:
+        """Recount the daily rollups from every signal (after rows were written or deleted
+        outside sigtrack); returns the days recounted."""
+        return self.store.rebuild_rollups()
+
     def list_signals(
         self,
         *,

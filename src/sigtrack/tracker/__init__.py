@@ -10,7 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from sigtrack.bootstrap import App, build_app, build_candle_source, build_settling
+from sigtrack.bootstrap import App, build_app
 from sigtrack.config import Settings, load_settings, parse_zone
 from sigtrack.core.records import SignalEvent, SignalRecord
 from sigtrack.core.signals import Result, Signal, Status, normalize_symbol
@@ -61,7 +61,7 @@ class Tracker(Analysis):
 
         Only needed after signals were written or deleted outside sigtrack (in SQL);
         sigtrack's own writes keep them up. Returns the days recounted."""
-        return self._app.store.rebuild_rollups()
+        return self._tracking.rebuild_rollups()
 
     def __enter__(self) -> Self:
         return self
@@ -182,16 +182,7 @@ class Tracker(Analysis):
         """The settling service on candle files (or the configured exchange), with the
         hooks registered by `on_settled`."""
         path = None if candles is None else Path(candles)
-        source = build_candle_source(
-            self.settings,
-            candles=path,
-            # a single file needs to be told its symbol; a folder names its files
-            symbol=normalize_symbol(symbol) if symbol and path and path.is_file() else None,
-        )
-        service = build_settling(self._app, source)
-        for hook in self._hooks:
-            service.add_hook(hook)
-        return service
+        return self._app.settling(candles=path, symbol=symbol, hooks=self._hooks)
 
     def on_settled(self, hook: SettleHook) -> None:
         """Call `hook(settled)` after every TP hit or close a settling pass stores."""
