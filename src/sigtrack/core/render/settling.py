@@ -1,85 +1,25 @@
 """A settling pass for people (a summary and a screenful of examples) and for programs (JSON).
 
-The pass itself is a service's value (`services.settling.PassReport`); the protocols below
-name what rendering reads of it, so that this module stays in the core.
+The pass's values are the core's (`core/pass_report.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from itertools import islice
-from typing import Protocol
 
+from sigtrack.core.pass_report import Change, PassReport
 from sigtrack.core.render.values import Json, iso
-from sigtrack.core.signals import ExitReason, Result, Status
+from sigtrack.core.signals import Status
 from sigtrack.core.texts import Lang, format_pct, text
 
 EXAMPLE_LINES = 20  # a screenful: the rest is counted, and --json lists every change
 
 
-class ChangeLike(Protocol):
-    """One signal's TP hits or close in the pass."""
-
-    @property
-    def signal_id(self) -> str: ...
-    @property
-    def new_hits(self) -> tuple[int, ...]: ...
-    @property
-    def hit_at(self) -> tuple[datetime | None, ...]: ...
-    @property
-    def status(self) -> Status: ...
-    @property
-    def result(self) -> Result | None: ...
-    @property
-    def exit_reason(self) -> ExitReason | None: ...
-    @property
-    def pnl_pct(self) -> float | None: ...
-    @property
-    def r_multiple(self) -> float | None: ...
-    @property
-    def closed_at(self) -> datetime | None: ...
-    @property
-    def is_ambiguous(self) -> bool: ...
-    @property
-    def rule(self) -> str: ...
-
-
-class ChangesLike(Protocol):
-    def __len__(self) -> int: ...
-    def __iter__(self) -> Iterator[ChangeLike]: ...
-
-
-class PassLike(Protocol):
-    """What a pass reports: counts, the changes stored, the symbols not read."""
-
-    @property
-    def checked(self) -> int: ...
-    @property
-    def symbols(self) -> int: ...
-    @property
-    def rule(self) -> str: ...
-    @property
-    def failures(self) -> tuple[tuple[str, str], ...]: ...
-    @property
-    def elapsed_s(self) -> float: ...
-    @property
-    def closed_count(self) -> int: ...
-    @property
-    def tp_hits(self) -> int: ...
-    @property
-    def wins(self) -> int: ...
-    @property
-    def losses(self) -> int: ...
-    @property
-    def expired(self) -> int: ...
-    @property
-    def still_open(self) -> int: ...
-    @property
-    def changes(self) -> ChangesLike: ...
-
-
-def pass_text(report: PassLike, zone: tzinfo, lang: Lang, *, examples: int = EXAMPLE_LINES) -> str:
+def pass_text(
+    report: PassReport, zone: tzinfo, lang: Lang, *, examples: int = EXAMPLE_LINES
+) -> str:
     """The summary, at most `examples` lines of TP hits and closes, then the symbols not read."""
     lines = [
         text(
@@ -99,7 +39,7 @@ def pass_text(report: PassLike, zone: tzinfo, lang: Lang, *, examples: int = EXA
     return "\n".join(lines)
 
 
-def _change_lines(changes: Iterable[ChangeLike], zone: tzinfo, lang: Lang) -> Iterator[str]:
+def _change_lines(changes: Iterable[Change], zone: tzinfo, lang: Lang) -> Iterator[str]:
     """A line per TP hit and per close (a change may make several)."""
     for change in changes:
         for number in change.new_hits:
@@ -119,7 +59,7 @@ def _change_lines(changes: Iterable[ChangeLike], zone: tzinfo, lang: Lang) -> It
             )
 
 
-def pass_json(report: PassLike, zone: tzinfo) -> Json:
+def pass_json(report: PassReport, zone: tzinfo) -> Json:
     """The pass with every change stored."""
     return {
         "checked": report.checked,
@@ -137,7 +77,7 @@ def pass_json(report: PassLike, zone: tzinfo) -> Json:
     }
 
 
-def changes_json(changes: Iterable[ChangeLike], zone: tzinfo) -> Sequence[Json]:
+def changes_json(changes: Iterable[Change], zone: tzinfo) -> Sequence[Json]:
     return [
         {
             "signal_id": change.signal_id,
