@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -563,3 +567,26 @@ def test_a_pass_larger_than_a_write_batch_writes_every_row_and_its_events_once(
         assert record.outcome == settle_one(record.signal, TP1_THEN_BE)
         kinds = [e.kind for e in tracker.events(signal_id)]
         assert kinds == [EventKind.CREATED, EventKind.TP_HIT, EventKind.CLOSED]
+
+
+def test_writing_outcome_texts_leaves_pandas_unimported() -> None:
+    # Arrow imports pandas (0.3 s of a resolve's start-up) when a compute function is
+    # handed a Python str, or a scalar or array is made from Python values
+    script = (
+        "import sys, numpy as np\n"
+        "from factories import make_signal\n"
+        "from sigtrack.adapters.storage.settling import outcome_texts\n"
+        "from sigtrack.core.candles import Candles\n"
+        "from sigtrack.core.policy import ResolutionPolicy\n"
+        "from sigtrack.core.resolution import settle_many\n"
+        f"candles = Candles.from_rows([[{T0_MS}, 50000, 51200, 49000, 50000]])\n"
+        "state = settle_many([make_signal()], candles, ResolutionPolicy())\n"
+        "outcome_texts(state, np.arange(1), ['WIN'], ['TP1'])\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    tests = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), *sys.path])},
+    )  # fmt: skip
+    assert done.stdout.strip() == "False"
