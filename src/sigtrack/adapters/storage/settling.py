@@ -23,7 +23,7 @@ one the pass started from (its stamp); the rollup days are marked once per day.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from functools import cache
 from hashlib import md5
@@ -252,8 +252,8 @@ def _event_rows(
     actor, events = settled.actor, list[tuple[Any, ...]]()
     for j in range(new_hits.shape[1]):
         hit = new_hits[:, j]
-        prices = _numbers(state.signals.targets[rows[hit], j])
-        data = [f'{{"target": {j + 1}, "price": {price}}}' for price in prices]
+        prices = _number_column(state.signals.targets[rows[hit], j])
+        data = _joined([f'{{"target": {j + 1}, "price": ', prices, "}"]).to_pylist()
         events += zip(
             keys[hit].tolist(), repeat(EventKind.TP_HIT.value),
             time_text(state.hit_ms[rows[hit], j]), repeat(actor), repeat(None), data,
@@ -261,25 +261,19 @@ def _event_rows(
     closed = np.flatnonzero(settled.closed[picked])
     at, done = [closed_at[k] for k in closed.tolist()], rows[closed]
     chosen = picked[closed].tolist()
-    columns = (
-        _texts([settled.results[k] for k in chosen]),
-        _texts([settled.exit_reasons[k] for k in chosen]),
-        _numbers(state.pnl_pct[done]), _numbers(state.r_multiple[done]),
-        np.where(state.is_ambiguous[done], '"yes"', '"no"').tolist(),
-        repeat(json.dumps(state.rule)),
-    )  # fmt: skip
-    data = [_CLOSED_DATA % values for values in zip(*columns, strict=False)]  # one repeat
+    ambiguous = pc.if_else(_mask(state.is_ambiguous[done]), _literal('"yes"'), _literal('"no"'))
+    data = _joined([
+        '{"result": ', _quoted([settled.results[k] for k in chosen]),
+        ', "exit_reason": ', _quoted([settled.exit_reasons[k] for k in chosen]),
+        ', "pnl_pct": ', _number_column(state.pnl_pct[done]),
+        ', "r_multiple": ', _number_column(state.r_multiple[done]),
+        ', "ambiguous": ', ambiguous, f', "rule": {json.dumps(state.rule)}}}',
+    ]).to_pylist()  # fmt: skip
     events += zip(
         keys[closed].tolist(), repeat(EventKind.CLOSED.value), at, repeat(actor),
         repeat(settled.note), data,
     )  # fmt: skip
     return events
-
-
-_CLOSED_DATA = (
-    '{"result": %s, "exit_reason": %s, "pnl_pct": %s, "r_multiple": %s, "ambiguous": %s, '
-    '"rule": %s}'
-)
 
 
 def _floats(values: F64) -> list[float | None]:
@@ -292,18 +286,22 @@ def _floats(values: F64) -> list[float | None]:
 
 def _sqlite_times(ms: I64) -> list[str | None]:
     """UtcDateTime's SQLite text of each time (None for NO_TIME)."""
-    if not len(ms):
-        return []
-    none = ms == NO_TIME
-    texts = np.datetime_as_string(np.where(none, 0, ms).astype("datetime64[ms]"), "us")
-    found: list[str | None] = np.strings.replace(texts, "T", " ").tolist()
-    for i in np.flatnonzero(none).tolist():
-        found[i] = None
+    found: list[str | None] = _time_column(ms).to_pylist()
     return found
 
 
+def _time_column(ms: I64) -> Any:
+    """Arrow's text of each time: "2026-12-02 01:40:00.000000", UtcDateTime's on SQLite."""
+    ms = np.ascontiguousarray(ms, np.int64)
+    at = pa.Array.from_buffers(
+        pa.timestamp("us"), len(ms), [_valid(ms != NO_TIME), pa.py_buffer(ms * 1000)]
+    )
+    return pc.cast(at, pa.string())
+
+
 def _pg_times(ms: I64) -> list[str | None]:
-    return [None if s is None else s + "+00" for s in _sqlite_times(ms)]
+    found: list[str | None] = _joined([_time_column(ms), "+00"], nulls=None).to_pylist()
+    return found
 
 
 # --- the stored text of outcomes -----------------------------------------------------------
@@ -504,19 +502,6 @@ def _iso_column(ms: I64) -> Any:
     fraction = pc.utf8_slice_codeunits(_int_column(part + 1000), 1)  # 7 -> "1007" -> "007"
     fraction = pc.if_else(_mask(part != 0), _joined([".", fraction, "000"]), _literal(""))
     return _joined(['"', text, fraction, 'Z"'], nulls=None)
-
-
-def _numbers(values: F64) -> list[str]:
-    """`_number_column` as a list of texts (null as "null")."""
-    found: list[str] = pc.fill_null(_number_column(values), _literal(_NULL)).to_pylist()
-    return found
-
-
-def _texts(values: Iterable[str | None]) -> list[str]:
-    """Enum values (plain ASCII words) as JSON strings, each distinct one written once."""
-    found = list(values)
-    quoted = {v: _NULL if v is None else f'"{v}"' for v in set(found)}
-    return list(map(quoted.__getitem__, found))
 
 
 # --- writing single updates (the general path) ----------------------------------------------
