@@ -364,6 +364,21 @@ def test_open_signals_come_back_as_columns_oldest_first_with_their_stored_outcom
     assert store.open_signals(symbols=set()).signal_ids == []
 
 
+def test_open_signals_created_at_the_same_instant_come_back_in_the_order_they_were_stored(
+    tracker: Tracker,
+) -> None:
+    ids = [
+        tracker.track(make_signal(entry=50000.0 + k, created_at=minute(3 - k // 3)), now=NOW)
+        for k in range(9)
+    ]  # three instants, newest first, three signals each
+
+    found = store_of(tracker).open_signals()
+
+    assert found.signal_ids == ids[6:] + ids[3:6] + ids[:3]
+    assert found.entry.tolist() == [50006.0, 50007.0, 50008.0, 50003.0, 50004.0, 50005.0,
+                                    50000.0, 50001.0, 50002.0]  # fmt: skip
+
+
 def test_a_pass_stores_what_the_single_update_path_stores(tracker: Tracker) -> None:
     by_one = tracker.track(make_signal(), now=NOW)
     outcome = settle_one(tracker.get(by_one).signal, TP1_THEN_BE)
