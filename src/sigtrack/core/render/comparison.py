@@ -5,7 +5,7 @@ from __future__ import annotations
 from sigtrack.core.comparison import Comparison, ComparisonOf, Side, Verdict
 from sigtrack.core.filters import SignalFilter
 from sigtrack.core.performance import Performance
-from sigtrack.core.render.values import Json, interval_pct, pct, rate_text
+from sigtrack.core.render.values import Json, counts_json, pct, rate_text
 from sigtrack.core.texts import NO_VALUE, Lang, format_pct, text
 
 
@@ -40,17 +40,7 @@ def render_comparison(result: Comparison, a: SignalFilter, b: SignalFilter, lang
 
 def performance_json(p: Performance) -> Json:
     return {
-        "total": p.total,
-        "wins": p.wins,
-        "losses": p.losses,
-        "expired": p.expired,
-        "breakeven": p.breakeven,
-        "cancelled": p.cancelled,
-        "open": p.open,
-        "winrate_pct": pct(p.winrate),
-        "winrate_interval_pct": interval_pct(p.interval),
-        "strict_winrate_pct": pct(p.strict_winrate),
-        "avg_pnl_pct": p.avg_pnl_pct,
+        **counts_json(p),
         "median_pnl_pct": p.median_pnl_pct,
         "total_pnl_pct": p.total_pnl_pct,
         "expectancy_r": p.expectancy_r,

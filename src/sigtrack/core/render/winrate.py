@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from sigtrack.core.render.values import Json, iso, pct
+from sigtrack.core.render.values import Json, counts_json, iso
 from sigtrack.core.stats import WinrateSummary
 from sigtrack.core.texts import SMALL_SAMPLE, Lang, format_pct, text
 
@@ -44,20 +44,9 @@ def render_winrate(summary: WinrateSummary, zone: tzinfo, lang: Lang = Lang.ID) 
 
 
 def winrate_json(summary: WinrateSummary, zone: tzinfo) -> Json:
-    interval = summary.interval_pct
     return {
         "days": summary.days,
         "since": iso(summary.since, zone),
         "until": iso(summary.until, zone),
-        "total": summary.total,
-        "wins": summary.wins,
-        "losses": summary.losses,
-        "expired": summary.expired,
-        "breakeven": summary.breakeven,
-        "cancelled": summary.cancelled,
-        "open": summary.open,
-        "winrate_pct": summary.winrate_pct,
-        "winrate_interval_pct": list(interval) if interval else None,
-        "strict_winrate_pct": pct(summary.strict_winrate),
-        "avg_pnl_pct": summary.avg_pnl_pct,
+        **counts_json(summary),
     }
