@@ -58,7 +58,6 @@ def resolve(
     st = state(ctx)
     zone = st.settings.zone
     now = parse_time_option(as_of, "--as-of", zone) if as_of else datetime.now(UTC)
-    _check_candles(candles)
     service = st.app.settling(candles=candles, symbol=symbol)
     with PassProgress(err) as progress:
         report = service.run_pass(now=now, symbols=only(symbol), progress=progress)
@@ -85,7 +84,6 @@ def monitor(
     max_passes = whole_number(passes, "--passes")
     if max_passes is not None and max_passes < 1:
         raise InvalidInput("--passes", f"must be at least 1 (got {passes!r})")
-    _check_candles(candles)
     service = st.app.settling(candles=candles, symbol=symbol)
     language, zone = st.language(lang), st.settings.zone
     stop = StopRequest()
@@ -129,11 +127,6 @@ class StopRequest(threading.Event):
 def only(symbol: str | None) -> set[str] | None:
     """The symbols a pass is limited to: the one given, or all (None)."""
     return None if symbol is None else {normalize_symbol(symbol)}
-
-
-def _check_candles(candles: Path | None) -> None:
-    if candles is not None and not candles.exists():
-        raise InvalidInput("--candles", f"no such file or folder (got {str(candles)!r})")
 
 
 def _seconds(value: str) -> float:

@@ -145,13 +145,9 @@ def whatif(
     """Re-settle the recorded signals with other TP / SL distances, judged out of sample."""
     st = state(ctx)
     language, zone = st.language(lang), st.settings.zone
-    if candles is not None and not candles.exists():
-        raise InvalidInput("--candles", f"no such file or folder (got {str(candles)!r})")
     grid_t = parse_grid(targets, DEFAULT_TARGETS, "--targets")
     grid_s = parse_grid(stops, DEFAULT_STOPS, "--stops")
     chosen = parse_filter(filter_, zone, option="--filter")
-    if unit not in ("r", "pct"):
-        raise InvalidInput("--unit", f"must be r or pct (got {unit!r})")
     with Progress(transient=True, console=err) as bar:
         task = bar.add_task("what-if", total=len(grid_t) * len(grid_s))
         result = st.app.analysis.whatif(

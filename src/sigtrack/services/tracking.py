@@ -30,7 +30,7 @@ from sigtrack.core.signals import (
     to_number,
 )
 from sigtrack.core.stats import WinrateSummary, cohort_start, summarize_winrate
-from sigtrack.services.ports import AddOutcome, NewSignal, SignalStore
+from sigtrack.services.ports import NewSignal, SignalStore
 
 SignalInput = Signal | Mapping[str, object]
 MAX_NOTE_LEN = 1000
@@ -152,10 +152,6 @@ class TrackingService:
         """Store every signal in one transaction, or none of them."""
         items = [NewSignal(signal=s, actor=actor) for s in signals]
         return [o.signal_id for o in self.store.add_signals(items, now=now)]
-
-    def add(self, items: Sequence[NewSignal], *, now: datetime) -> list[AddOutcome]:
-        """Store signals that may already be closed, reporting reused ids (imports)."""
-        return self.store.add_signals(items, now=now, on_conflict="report")
 
     def close(
         self,
