@@ -22,7 +22,7 @@ from sigtrack import Tracker
 from sigtrack.adapters.storage import SqlSignalStore
 from sigtrack.adapters.storage import settling as storage_settling
 from sigtrack.adapters.storage.engine import _alembic_config, create_store_engine
-from sigtrack.adapters.storage.settling import outcome_texts
+from sigtrack.adapters.storage.stored_texts import outcome_texts
 from sigtrack.adapters.storage.tables import rollup_days, signals
 from sigtrack.core.candles import MINUTE_MS, Candles
 from sigtrack.core.errors import StorageError
@@ -590,7 +590,7 @@ def test_writing_outcome_texts_leaves_pandas_unimported() -> None:
     script = (
         "import sys, numpy as np\n"
         "from factories import make_signal\n"
-        "from sigtrack.adapters.storage.settling import outcome_texts\n"
+        "from sigtrack.adapters.storage.stored_texts import outcome_texts\n"
         "from sigtrack.core.candles import Candles\n"
         "from sigtrack.core.policy import ResolutionPolicy\n"
         "from sigtrack.core.resolution import settle_many\n"

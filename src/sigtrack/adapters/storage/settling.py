@@ -23,23 +23,31 @@ one the pass started from (its stamp); the rollup days are marked once per day.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
-from functools import cache
 from hashlib import md5
 from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 from sqlalchemy import Connection, insert, select, update
 
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rollups import day_of, mark_days
+from sigtrack.adapters.storage.stored_texts import (
+    floats,
+    joined,
+    literal,
+    mask,
+    number_column,
+    outcome_texts,
+    pg_times,
+    quoted,
+    sqlite_times,
+)
 from sigtrack.adapters.storage.tables import signal_events, signals
-from sigtrack.core.batch_signals import NO_TIME, OutcomeBatch
 from sigtrack.core.outcomes import Outcome
 from sigtrack.core.signals import EventKind, Status
 from sigtrack.services.ports import OpenSignals, SettledRows, SettleUpdate
@@ -194,10 +202,10 @@ def _write_sqlite(cursor: Any, raw: RawSql, settled: SettledRows) -> B:
     picked = np.flatnonzero(written)
     for start in range(0, len(picked), _SQLITE_CHUNK):
         chunk = picked[start : start + _SQLITE_CHUNK]
-        rows, closed_at = _update_rows(settled, chunk, _sqlite_times, postgres=False)
+        rows, closed_at = _update_rows(settled, chunk, sqlite_times, postgres=False)
         with raw.as_sqlalchemy_errors(_UPDATE_SQLITE):
             cursor.executemany(_UPDATE_SQLITE, rows)
-        events = _event_rows(settled, chunk, _sqlite_times, closed_at)
+        events = _event_rows(settled, chunk, sqlite_times, closed_at)
         with raw.as_sqlalchemy_errors(_INSERT_EVENTS_SQLITE):
             cursor.executemany(_INSERT_EVENTS_SQLITE, events)
     return written
@@ -215,7 +223,7 @@ def _write_postgres(cursor: Any, raw: RawSql, settled: SettledRows) -> B:
     its text; the UPDATE's own row lock waits for a concurrent writer, then compares with
     what that one wrote), in key order; then the events of the rows written."""
     order = np.argsort(settled.keys, kind="stable")  # rows locked in key order: no deadlock
-    rows, closed_at = _update_rows(settled, order, _pg_times, postgres=True)
+    rows, closed_at = _update_rows(settled, order, pg_times, postgres=True)
     stamps = [settled.stamps[k] for k in order.tolist()]
     payload = [(*row, None if stamp is None else md5(stamp.encode()).hexdigest())
                for row, stamp in zip(rows, stamps, strict=True)]  # fmt: skip
@@ -227,7 +235,7 @@ def _write_postgres(cursor: Any, raw: RawSql, settled: SettledRows) -> B:
     if len(picked):
         at_by_key = dict(zip(settled.keys[order].tolist(), closed_at, strict=True))
         events = _event_rows(
-            settled, picked, _pg_times, [at_by_key[k] for k in settled.keys[picked].tolist()]
+            settled, picked, pg_times, [at_by_key[k] for k in settled.keys[picked].tolist()]
         )
         with raw.as_sqlalchemy_errors(_INSERT_EVENTS_POSTGRES):
             cursor.execute(_INSERT_EVENTS_POSTGRES, (json.dumps(events, allow_nan=False),))
@@ -248,10 +256,10 @@ def _update_rows(
     flags = ambiguous.tolist() if postgres else ambiguous.astype(np.int64).tolist()
     closed, active = Status.CLOSED.value, _ACTIVE
     updates = list(zip(
-        texts, _floats(state.r_multiple[rows]), _floats(state.mfe_pct[rows]),
-        _floats(state.mae_pct[rows]), flags, repeat(state.rule),
+        texts, floats(state.r_multiple[rows]), floats(state.mfe_pct[rows]),
+        floats(state.mae_pct[rows]), flags, repeat(state.rule),
         time_text(state.hit_ms[rows, 0]), [active if r is None else closed for r in results],
-        results, reasons, _floats(state.pnl_pct[rows]), closed_at,
+        results, reasons, floats(state.pnl_pct[rows]), closed_at,
         settled.keys[picked].tolist(), strict=False,
     ))  # fmt: skip
     return updates, closed_at
@@ -266,8 +274,8 @@ def _event_rows(
     actor, events = settled.actor, list[tuple[Any, ...]]()
     for j in range(new_hits.shape[1]):
         hit = new_hits[:, j]
-        prices = _number_column(state.signals.targets[rows[hit], j])
-        data = _joined([f'{{"target": {j + 1}, "price": ', prices, "}"]).to_pylist()
+        prices = number_column(state.signals.targets[rows[hit], j])
+        data = joined([f'{{"target": {j + 1}, "price": ', prices, "}"]).to_pylist()
         events += zip(
             keys[hit].tolist(), repeat(EventKind.TP_HIT.value),
             time_text(state.hit_ms[rows[hit], j]), repeat(actor), repeat(None), data,
@@ -275,12 +283,12 @@ def _event_rows(
     closed = np.flatnonzero(settled.closed[picked])
     at, done = [closed_at[k] for k in closed.tolist()], rows[closed]
     chosen = picked[closed].tolist()
-    ambiguous = pc.if_else(_mask(state.is_ambiguous[done]), _literal('"yes"'), _literal('"no"'))
-    data = _joined([
-        '{"result": ', _quoted([settled.results[k] for k in chosen]),
-        ', "exit_reason": ', _quoted([settled.exit_reasons[k] for k in chosen]),
-        ', "pnl_pct": ', _number_column(state.pnl_pct[done]),
-        ', "r_multiple": ', _number_column(state.r_multiple[done]),
+    ambiguous = pc.if_else(mask(state.is_ambiguous[done]), literal('"yes"'), literal('"no"'))
+    data = joined([
+        '{"result": ', quoted([settled.results[k] for k in chosen]),
+        ', "exit_reason": ', quoted([settled.exit_reasons[k] for k in chosen]),
+        ', "pnl_pct": ', number_column(state.pnl_pct[done]),
+        ', "r_multiple": ', number_column(state.r_multiple[done]),
         ', "ambiguous": ', ambiguous, f', "rule": {json.dumps(state.rule)}}}',
     ]).to_pylist()  # fmt: skip
     events += zip(
@@ -288,237 +296,6 @@ def _event_rows(
         repeat(settled.note), data,
     )  # fmt: skip
     return events
-
-
-def _floats(values: F64) -> list[float | None]:
-    """The column as Python floats, NaN (no value) as None."""
-    found: list[float | None] = values.tolist()
-    for i in np.flatnonzero(np.isnan(values)).tolist():
-        found[i] = None
-    return found
-
-
-def _sqlite_times(ms: I64) -> list[str | None]:
-    """UtcDateTime's SQLite text of each time (None for NO_TIME)."""
-    found: list[str | None] = _time_column(ms).to_pylist()
-    return found
-
-
-def _time_column(ms: I64) -> Any:
-    """Arrow's text of each time: "2026-12-02 01:40:00.000000", UtcDateTime's on SQLite."""
-    ms = np.ascontiguousarray(ms, np.int64)
-    at = pa.Array.from_buffers(
-        pa.timestamp("us"), len(ms), [_valid(ms != NO_TIME), pa.py_buffer(ms * 1000)]
-    )
-    return pc.cast(at, pa.string())
-
-
-def _pg_times(ms: I64) -> list[str | None]:
-    found: list[str | None] = _joined([_time_column(ms), "+00"], nulls=None).to_pylist()
-    return found
-
-
-# --- the stored text of outcomes -----------------------------------------------------------
-# Built column by column in Arrow: each value column becomes a column of JSON texts (null
-# where there is no value), then every row's object is joined from them and the literal
-# pieces between them in one call, in C (a Python template per row cost ~1.2 s a 100,000).
-
-_OUTCOME_KEYS = (
-    "status", "result", "exit_reason", "closed_at", "pnl_pct", "r_multiple", "ambiguous",
-    "rule", "mfe_pct", "mae_pct", "horizon_mfe_pct", "horizon_mae_pct", "horizon_complete",
-    "gaps", "legs",
-)  # fmt: skip
-_PROGRESS_KEYS = (
-    "legs_done", "stop", "next_ms", "fav_max", "adv_max", "last_close", "gaps", "is_ambiguous",
-    "horizon_next_ms", "horizon_fav_max", "horizon_adv_max", "horizon_complete", "close_kind",
-)  # fmt: skip
-_NULL = "null"
-_LEG_KEYS = ("target", "fraction", "hit_at", "exit_at", "exit_price", "hit_ms", "exit_ms")
-
-
-def outcome_texts(
-    state: OutcomeBatch,
-    rows: I64,
-    results: Sequence[str | None],
-    exit_reasons: Sequence[str | None],
-) -> list[str]:
-    """`json.dumps(state.outcome(i).to_json())` for each of `rows`, from the columns (the
-    numbers written by `_number_column`: each reads back as the same float)."""
-    if not len(rows):
-        return []
-    closed_at = np.max(state.exit_ms[rows], axis=1, initial=NO_TIME)
-    closed_at = np.where(state.close_kind[rows] != 0, closed_at, NO_TIME)
-    ambiguous, result_texts = _bool_column(state.is_ambiguous[rows]), _quoted(results)
-    complete, gaps = _bool_column(state.horizon_complete[rows]), _int_column(state.gaps[rows])
-    # the horizon's extremes are the life's until one outlives the other: their texts too
-    mfe, mae = state.mfe_pct[rows], state.mae_pct[rows]
-    fav, adv = state.fav_max[rows], state.adv_max[rows]
-    mfe_text, mae_text = _number_column(mfe), _number_column(mae)
-    fav_text, adv_text = _number_column(fav), _number_column(adv)
-    values = (
-        pc.if_else(pc.is_null(result_texts), _literal('"ACTIVE"'), _literal('"CLOSED"')),
-        result_texts, _quoted(exit_reasons), _iso_column(closed_at),
-        _number_column(state.pnl_pct[rows]), _number_column(state.r_multiple[rows]), ambiguous,
-        json.dumps(state.rule), mfe_text, mae_text,
-        _reusing(_number_column, state.horizon_mfe_pct[rows], mfe, mfe_text),
-        _reusing(_number_column, state.horizon_mae_pct[rows], mae, mae_text), complete, gaps,
-        _leg_lists(state, rows),
-    )  # fmt: skip
-    progress = (
-        _int_column(state.legs_done[rows]), _number_column(state.stop[rows]),
-        _int_column(state.next_ms[rows]), fav_text, adv_text,
-        _number_column(state.last_close[rows]), gaps, ambiguous,
-        _int_column(state.horizon_next_ms[rows]),
-        _reusing(_number_column, state.horizon_fav_max[rows], fav, fav_text),
-        _reusing(_number_column, state.horizon_adv_max[rows], adv, adv_text), complete,
-        _int_column(state.close_kind[rows]),
-    )  # fmt: skip
-    text = _joined(
-        _object_pieces(_OUTCOME_KEYS, values, close=False)
-        + _object_pieces(_PROGRESS_KEYS, progress, opening=', "progress": {')
-        + ["}"]
-    )
-    found: list[str] = text.to_pylist()
-    return found
-
-
-def _leg_lists(state: OutcomeBatch, rows: I64) -> Any:
-    """Each row's legs as the text of a JSON list (the first `n_legs` of its columns)."""
-    b, pieces = state.signals, ["["]
-    n_legs = b.n_legs[rows]
-    for j in range(b.targets.shape[1]):
-        hit, exit_ = state.hit_ms[rows, j], state.exit_ms[rows, j]
-        target, hit_at, hit_ms = b.targets[rows, j], _iso_column(hit), _int_column(hit)
-        target_text = _number_column(target)
-        values = (  # a target's leg exits when it is hit, at its level
-            target_text, _number_column(b.fractions[rows, j]), hit_at,
-            _reusing(_iso_column, exit_, hit, hit_at),
-            _reusing(_number_column, state.exit_price[rows, j], target, target_text), hit_ms,
-            _reusing(_int_column, exit_, hit, hit_ms),
-        )  # fmt: skip
-        leg = _joined([", " if j else "", *_object_pieces(_LEG_KEYS, values)])
-        pieces.append(pc.if_else(_mask(n_legs > j), leg, _literal("")))
-    return _joined([*pieces, "]"])
-
-
-def _object_pieces(
-    keys: Sequence[str], values: Sequence[Any], *, opening: str = "{", close: bool = True
-) -> list[Any]:
-    """The pieces of a JSON object's text: literal key texts between the value columns."""
-    pieces: list[Any] = []
-    for n, (key, value) in enumerate(zip(keys, values, strict=True)):
-        pieces += [f'{opening if n == 0 else ", "}"{key}": ', value]
-    return pieces + (["}"] if close else [])
-
-
-def _joined(pieces: Sequence[Any], *, nulls: str | None = _NULL) -> Any:
-    """The row-wise concatenation of text columns and literals, a null (no value) written as
-    `nulls` (None: the row's text is null)."""
-    columns = [_literal(p) if isinstance(p, str) else p for p in pieces]
-    if nulls is None:
-        return pc.binary_join_element_wise(*columns, _literal(""))
-    return pc.binary_join_element_wise(
-        *columns, _literal(""), null_handling="replace", null_replacement=nulls
-    )
-
-
-@cache
-def _literal(text: str) -> Any:
-    """An Arrow string scalar; from an array, as pa.scalar() imports pandas (0.3 s), and
-    so does handing a compute function a Python str."""
-    return _string_array([text])[0]
-
-
-def _valid(present: B) -> Any:
-    """An Arrow validity bitmap: which values are there."""
-    return pa.py_buffer(np.packbits(present, bitorder="little"))
-
-
-def _number_column(values: F64) -> Any:
-    """JSON numbers, each the shortest text that reads back as the very same float (as
-    repr, but not always in repr's form: 1e-05 is "0.00001", 1e-7 "1e-7"); NaN is no
-    value: null."""
-    values = np.ascontiguousarray(values, np.float64)
-    column = pa.Array.from_buffers(  # from the buffers: pa.array() would import pandas
-        pa.float64(), len(values), [_valid(~np.isnan(values)), pa.py_buffer(values)]
-    )
-    texts = pc.cast(column, pa.string())
-    # a whole number comes without a point ("2"), which JSON would read back as an int
-    whole = values == np.floor(values)
-    if not whole.any():
-        return texts
-    pointed = pc.replace_substring_regex(
-        texts.filter(_mask(whole)), pattern=r"^(-?\d+)$", replacement=r"\1.0"
-    )
-    return pc.replace_with_mask(texts, _mask(whole), pointed)
-
-
-def _reusing(make: Callable[[Any], Any], values: Any, like: Any, like_texts: Any) -> Any:
-    """`make(values)`, but where `values` equal `like` the texts of `like` are taken rather
-    than made again (turning numbers into text is most of the cost)."""
-    differ = values != like
-    if values.dtype.kind == "f":
-        differ &= ~(np.isnan(values) & np.isnan(like))
-    if differ.mean() > 0.5:
-        return make(values)
-    if not differ.any():
-        return like_texts
-    return pc.replace_with_mask(like_texts, _mask(differ), make(values[differ]))
-
-
-def _int_column(values: I64) -> Any:
-    """Ints as JSON; NO_TIME (no time) is null."""
-    values = np.ascontiguousarray(values, np.int64)
-    column = pa.Array.from_buffers(
-        pa.int64(), len(values), [_valid(values != NO_TIME), pa.py_buffer(values)]
-    )
-    return pc.cast(column, pa.string())
-
-
-def _mask(values: B) -> Any:
-    return pa.Array.from_buffers(pa.bool_(), len(values), [None, _valid(values)])
-
-
-def _bool_column(values: B) -> Any:
-    return pc.cast(_mask(values), pa.string())  # "true" / "false"
-
-
-def _quoted(values: Sequence[str | None]) -> Any:
-    """Enum values (plain ASCII words) as JSON strings, each distinct one written once;
-    None is null."""
-    distinct = list(set(values))
-    codes = np.fromiter(
-        map({v: i for i, v in enumerate(distinct)}.__getitem__, values), np.int64, len(values)
-    )
-    texts = _string_array([None if v is None else f'"{v}"' for v in distinct])
-    return texts.take(pa.Array.from_buffers(pa.int64(), len(codes), [None, pa.py_buffer(codes)]))
-
-
-def _string_array(texts: Sequence[str | None]) -> Any:
-    """An Arrow string column of a few texts, from its buffers: pa.array() imports pandas
-    (0.6 s)."""
-    data = [(text or "").encode() for text in texts]
-    offsets = np.cumsum([0, *map(len, data)], dtype=np.int32)
-    present = np.array([text is not None for text in texts], dtype=bool)
-    buffers = [_valid(present), pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
-    return pa.Array.from_buffers(pa.string(), len(texts), buffers)
-
-
-def _iso_column(ms: I64) -> Any:
-    """outcomes._iso as JSON: ISO-8601 UTC with Z, microseconds only when there are any."""
-    ms = np.ascontiguousarray(ms, np.int64)
-    seconds = pa.Array.from_buffers(
-        pa.timestamp("s"), len(ms), [_valid(ms != NO_TIME), pa.py_buffer(ms // 1000)]
-    )
-    text = pc.cast(seconds, pa.string())  # "2026-12-02 01:40:00"
-    text = pc.replace_substring(text, pattern=" ", replacement="T")
-    part = ms % 1000
-    fraction = pc.utf8_slice_codeunits(_int_column(part + 1000), 1)  # 7 -> "1007" -> "007"
-    fraction = pc.if_else(_mask(part != 0), _joined([".", fraction, "000"]), _literal(""))
-    return _joined(['"', text, fraction, 'Z"'], nulls=None)
-
-
-# --- writing single updates (the general path) ----------------------------------------------
 
 
 def save_outcomes(conn: Connection, updates: Sequence[SettleUpdate], *, now: datetime) -> list[str]:
