@@ -14,6 +14,15 @@ import numpy as np
 import numpy.typing as npt
 
 from sigtrack.core.batch_signals import NO_TIME, OutcomeBatch
+from sigtrack.core.bot_records import (
+    Announcement,
+    FeedbackAnswer,
+    FeedbackCounts,
+    OutboxCounts,
+    OutboxState,
+    PassRecord,
+    StoreCounts,
+)
 from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.candles import Candles
 from sigtrack.core.filters import SignalFilter
@@ -236,11 +245,14 @@ class SignalStore(Protocol):
         """Every open signal (of `symbols`, if given), oldest first, in one read."""
         ...
 
-    def save_settled(self, settled: SettledRows, *, now: datetime) -> B:
+    def save_settled(self, settled: SettledRows, *, now: datetime, announce: bool = False) -> B:
         """Store a pass's outcomes and events in one transaction, closing what closed, and
         mark the rollup days of the closes. Left as they are: signals no longer open (closed
         by hand meanwhile) and signals whose stored outcome is no longer the pass's
-        `stamps` (another monitor moved them on first). Returns which rows were written."""
+        `stamps` (another monitor moved them on first). Returns which rows were written.
+
+        With `announce`, the same transaction queues each TP hit and close it wrote in the
+        outbox (PENDING, queued at `now`), each event at most once."""
         ...
 
     def result_counts(self, since: datetime, until: datetime) -> ResultCounts: ...
@@ -284,6 +296,67 @@ class SignalStore(Protocol):
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> Iterator[Activity]:
         """Commands with since <= at < until, oldest first."""
+        ...
+
+    def claim_announcements(
+        self,
+        *,
+        now: datetime,
+        limit: int = 20,
+        lease_s: float = 300.0,
+        max_age_s: float = 86400.0,
+    ) -> list[Announcement]:
+        """Claim up to `limit` announcements to send, oldest first, in one transaction: the
+        pending ones and those SENDING for longer than `lease_s` (a sender died before
+        marking them: `reclaimed`). They become SENDING, their attempts counted. Pending
+        ones whose event is older than `max_age_s` become EXPIRED instead (stale news is
+        not sent); finished rows older than 30 days are deleted. Two processes never
+        claim the same row."""
+        ...
+
+    def finish_announcement(
+        self,
+        outbox_id: int,
+        *,
+        now: datetime,
+        sent: bool,
+        error: str | None = None,
+        max_attempts: int = 5,
+    ) -> OutboxState:
+        """Mark a claimed announcement SENT, or PENDING again to be retried, or FAILED once
+        it was claimed `max_attempts` times; `error` is kept (its first 500 characters).
+        Returns the new state; raises InvalidInput for an unknown `outbox_id`."""
+        ...
+
+    def outbox_counts(self) -> OutboxCounts:
+        """The outbox's rows per state."""
+        ...
+
+    def save_feedback(
+        self, signal_id: str, user_id: int, answer: FeedbackAnswer, *, now: datetime
+    ) -> FeedbackAnswer | None:
+        """Store `user_id`'s answer to the signal, one per (signal, user): a second tap
+        changes it. Returns the answer it replaced (None: the first); raises
+        SignalNotFound for an unknown id."""
+        ...
+
+    def feedback_counts(
+        self, since: datetime, until: datetime, *, limit: int = 50
+    ) -> FeedbackCounts:
+        """The answers to the signals created in [since, until): the newest `limit`
+        answered signals' tallies, and the counts of the taken and the skipped ones."""
+        ...
+
+    def record_pass(self, record: PassRecord) -> None:
+        """Keep a settling pass's record; records more than 7 days older are deleted."""
+        ...
+
+    def last_pass(self) -> PassRecord | None:
+        """The newest settling pass recorded (None: none yet)."""
+        ...
+
+    def store_counts(self, *, since: datetime) -> StoreCounts:
+        """Open and closed signals, signals created at or after `since`, commands logged."""
         ...
 
     def dispose(self) -> None: ...

@@ -63,7 +63,9 @@ class SettlingService:
         policy: ResolutionPolicy,
         *,
         hooks: Sequence[SettleHook] = (),
+        announce: bool = False,
     ) -> None:
+        self._announce = announce  # queue the pass's TP hits and closes in the outbox
         self._store = store
         self._source = source
         self._policy = policy
@@ -178,7 +180,7 @@ class SettlingService:
             if self._hooks
             else {}
         )
-        written = self._store.save_settled(settled, now=now)
+        written = self._store.save_settled(settled, now=now, announce=self._announce)
         kept = told[written[told]]
         for k in kept.tolist():
             if k in before:

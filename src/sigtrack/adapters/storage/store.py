@@ -17,7 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql.expression import Executable
 
-from sigtrack.adapters.storage import rollups
+from sigtrack.adapters.storage import feedback, outbox, rollups
+from sigtrack.adapters.storage import status as store_status  # `status` names a parameter
 from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, closed_row
 from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.engine import IMMEDIATE
@@ -31,6 +32,15 @@ from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import load_records, record_from_row
 from sigtrack.adapters.storage.settling import read_open, save_outcomes, save_settled
 from sigtrack.adapters.storage.tables import activity, deliveries, signal_events, signals
+from sigtrack.core.bot_records import (
+    Announcement,
+    FeedbackAnswer,
+    FeedbackCounts,
+    OutboxCounts,
+    OutboxState,
+    PassRecord,
+    StoreCounts,
+)
 from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.errors import (
     SignalAlreadyClosed,
@@ -200,9 +210,13 @@ class SqlSignalStore:
         with self._reading() as conn:
             return read_open(conn, symbols)
 
-    def save_settled(self, settled: SettledRows, *, now: datetime) -> npt.NDArray[np.bool_]:
+    def save_settled(
+        self, settled: SettledRows, *, now: datetime, announce: bool = False
+    ) -> npt.NDArray[np.bool_]:
         if not len(settled):
             return np.zeros(0, dtype=bool)
+        if announce:
+            return self._write(lambda conn: outbox.save_and_queue(conn, settled, now=now))
         return self._write(lambda conn: save_settled(conn, settled))
 
     def events(self, signal_id: str) -> list[SignalEvent]:
@@ -333,6 +347,63 @@ class SqlSignalStore:
                     at=row["at"], user_id=row["user_id"], username=row["username"],
                     command=row["command"], symbol=row["symbol"], timeframe=row["timeframe"],
                 )  # fmt: skip
+
+    # --- the bot's features: announcements, feedback, status ------------------------
+
+    def claim_announcements(
+        self,
+        *,
+        now: datetime,
+        limit: int = 20,
+        lease_s: float = 300.0,
+        max_age_s: float = 86400.0,
+    ) -> list[Announcement]:
+        return self._write(
+            lambda conn: outbox.claim(
+                conn, now=now, limit=limit, lease_s=lease_s, max_age_s=max_age_s
+            )
+        )
+
+    def finish_announcement(
+        self,
+        outbox_id: int,
+        *,
+        now: datetime,
+        sent: bool,
+        error: str | None = None,
+        max_attempts: int = 5,
+    ) -> OutboxState:
+        return self._write(
+            lambda conn: outbox.finish(
+                conn, outbox_id, now=now, sent=sent, error=error, max_attempts=max_attempts
+            )
+        )
+
+    def outbox_counts(self) -> OutboxCounts:
+        with self._reading() as conn:
+            return outbox.counts(conn)
+
+    def save_feedback(
+        self, signal_id: str, user_id: int, answer: FeedbackAnswer, *, now: datetime
+    ) -> FeedbackAnswer | None:
+        return self._write(lambda conn: feedback.save(conn, signal_id, user_id, answer, now=now))
+
+    def feedback_counts(
+        self, since: datetime, until: datetime, *, limit: int = 50
+    ) -> FeedbackCounts:
+        with self._reading() as conn:
+            return feedback.counts(conn, since, until, limit=limit)
+
+    def record_pass(self, record: PassRecord) -> None:
+        self._write(lambda conn: store_status.record_pass(conn, record))
+
+    def last_pass(self) -> PassRecord | None:
+        with self._reading() as conn:
+            return store_status.last_pass(conn)
+
+    def store_counts(self, *, since: datetime) -> StoreCounts:
+        with self._reading() as conn:
+            return store_status.store_counts(conn, since=since)
 
     # --- strategies ----------------------------------------------------------------
 

@@ -142,3 +142,48 @@ rollups = Table(
     Column("r_n", BigInteger, nullable=False),
     Column("r_sq", Double, nullable=False),
 )
+
+# The bot's features (migration 0005). `outbox`: the TP hits and closes to announce, one
+# row per event, claimed by one sender at a time (adapters/storage/outbox.py).
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", Id, ForeignKey("signal_events.id"), nullable=False, unique=True),
+    Column("state", String(10), nullable=False),  # OutboxState
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("queued_at", UtcDateTime, nullable=False),
+    Column("claimed_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("last_error", Text),
+    Index(None, "state", "id"),  # a claim reads the oldest pending rows
+)
+
+# One answer per receiver and signal (adapters/storage/feedback.py).
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("signal_pk", Id, ForeignKey("signals.id"), primary_key=True),
+    Column("user_id", BigInteger, primary_key=True),
+    Column("answer", String(8), nullable=False),  # FeedbackAnswer
+    Column("at", UtcDateTime, nullable=False),  # the first answer
+    Column("updated_at", UtcDateTime, nullable=False),  # the last tap
+)
+
+# The settling passes of the last days, for `/signal_stats` (adapters/storage/status.py).
+settling_passes = Table(
+    "settling_passes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    Column("source", Text, nullable=False),  # a candle source's name: files name their path
+    Column("checked", Integer, nullable=False),
+    Column("symbols", Integer, nullable=False),
+    Column("closed", Integer, nullable=False),
+    Column("tp_hits", Integer, nullable=False),
+    Column("wins", Integer, nullable=False),
+    Column("losses", Integer, nullable=False),
+    Column("expired", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("elapsed_s", Double, nullable=False),
+)
