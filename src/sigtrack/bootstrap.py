@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sigtrack.adapters.jsonl import read_legacy_files, write_legacy_files
 from sigtrack.adapters.market.cache import CachedCandleSource
 from sigtrack.adapters.market.files import FileCandleSource
 from sigtrack.adapters.storage import SqlSignalStore, create_store_engine, migrate
 from sigtrack.adapters.tabular import signals_table, write_table
-from sigtrack.config import Settings
+from sigtrack.config import Settings, mask_url
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.records import SignalRecord
 from sigtrack.core.signals import normalize_symbol
 from sigtrack.services.analysis import AnalysisService
+from sigtrack.services.announcements import AnnouncementService
+from sigtrack.services.feedback import FeedbackService
 from sigtrack.services.legacy import LegacyService
 from sigtrack.services.ports import CandleSource
-from sigtrack.services.settling import SettleHook, SettlingService
+from sigtrack.services.settling import SettleHook, SettlingService, run_monitor
+from sigtrack.services.status import StatusService
 from sigtrack.services.tracking import TrackingService
+
+if TYPE_CHECKING:
+    from sigtrack.adapters.telegram import Access, BotServices
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +39,9 @@ class App:
     tracking: TrackingService
     analysis: AnalysisService
     legacy: LegacyService
+    status: StatusService
+    feedback: FeedbackService
+    announcements: AnnouncementService
 
     def settling(
         self,
@@ -37,16 +49,25 @@ class App:
         candles: Path | None = None,
         symbol: str | None = None,
         hooks: Sequence[SettleHook] = (),
+        announce: bool | None = None,
     ) -> SettlingService:
         """The settling service on candle files (a folder, or one file of `symbol`) or the
-        configured exchange, telling `hooks` of every TP hit and close it stores."""
+        configured exchange, telling `hooks` of every TP hit and close it stores.
+
+        With `announce` (default: when an announcements chat is set) each TP hit and close
+        is also queued in the outbox, in the transaction that stores it, for the bot to post.
+        """
         source = build_candle_source(
             self.settings,
             candles=candles,
             # a single file needs to be told its symbol; a folder names its files
             symbol=normalize_symbol(symbol) if symbol and candles and candles.is_file() else None,
         )
-        return SettlingService(self.store, source, self.settings.policy, hooks=hooks)
+        if announce is None:
+            announce = bool(self.settings.announce_chat)
+        return SettlingService(
+            self.store, source, self.settings.policy, hooks=hooks, announce=announce
+        )
 
 
 def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
@@ -78,7 +99,18 @@ def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
         defaults=settings.signal_defaults,
         zone=settings.zone,
     )
-    return App(settings=settings, store=store, tracking=tracking, analysis=analysis, legacy=legacy)
+    return App(
+        settings=settings,
+        store=store,
+        tracking=tracking,
+        analysis=analysis,
+        legacy=legacy,
+        status=StatusService(
+            store=store, zone=settings.zone, store_name=mask_url(settings.resolved_database_url)
+        ),
+        feedback=FeedbackService(store=store, zone=settings.zone),
+        announcements=AnnouncementService(store=store),
+    )
 
 
 def build_candle_source(
@@ -109,3 +141,38 @@ def write_signals_table(records: Iterable[SignalRecord], path: Path, fmt: str) -
     table = signals_table(records)
     write_table(table, path, fmt)
     return int(table.num_rows)
+
+
+def bot_services(app: App) -> BotServices:
+    """The services the Telegram bot's handlers call, in the configured zone and language."""
+    from sigtrack.adapters.telegram import BotServices  # noqa: PLC0415 — needs the telegram extra
+
+    return BotServices(
+        tracking=app.tracking,
+        analysis=app.analysis,
+        status=app.status,
+        feedback=app.feedback,
+        announcements=app.announcements,
+        zone=app.settings.zone,
+        lang=app.settings.lang,
+    )
+
+
+def bot_access(settings: Settings) -> Access:
+    """Who may do what: the admins of ADMIN_IDS / ADMIN1…9, and /winrate when public."""
+    from sigtrack.adapters.telegram import Access  # noqa: PLC0415
+
+    return Access.of(settings.admin_ids, public_winrate=settings.public_winrate)
+
+
+def monitor_loop(
+    app: App, *, candles: Path | None = None, announce: bool | None = None
+) -> Callable[[threading.Event], int]:
+    """The settling monitor as a function of its stop event (for a background thread)."""
+    service = app.settling(candles=candles, announce=announce)
+
+    def loop(stop: threading.Event) -> int:
+        return run_monitor(service, every_s=app.settings.monitor_every_s, stop=stop,
+                           clock=lambda: datetime.now(UTC))  # fmt: skip
+
+    return loop

@@ -19,6 +19,7 @@ from sigtrack.core.texts import Lang, parse_lang
 DEFAULT_DATA_DIR = Path("signal_logs")
 CONFIG_FILE = Path("sigtrack.toml")
 _PASSWORD_RE = re.compile(r"(://[^:/@]+:)[^@]+@")
+_CHAT_RE = re.compile(r"-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +51,11 @@ class Settings:
     fee_bps_per_side: float = 0.0
     leverage: float = 1.0
     monitor_every_s: float = 60.0
+    # Telegram (adapters/telegram); the bot token is read by `sigtrack bot`, never kept here
+    telegram_base_url: str = ""  # empty: api.telegram.org; else a self-hosted Bot API root
+    announce_chat: str = ""  # where TP hits and closes are posted: a chat id or @channel
+    announce_thread: int | None = None  # the forum topic in that chat
+    public_winrate: bool = False  # everyone may use /winrate, not only the admins
 
     def __post_init__(self) -> None:
         parse_zone(self.display_tz, "display_tz")
@@ -63,6 +69,17 @@ class Settings:
                 "exchange_max_retries",
                 f"retries and backoff must be >= 0 (got {self.exchange_max_retries!r}, "
                 f"{self.exchange_backoff_s!r})",
+            )
+
+        if self.announce_chat and not _CHAT_RE.fullmatch(self.announce_chat):
+            raise InvalidInput(
+                "announce_chat",
+                "must be a chat id like -1001234567890 or @channelname "
+                f"(got {self.announce_chat!r})",
+            )
+        if self.announce_thread is not None and self.announce_thread < 1:
+            raise InvalidInput(
+                "announce_thread", f"must be a forum topic id >= 1 (got {self.announce_thread!r})"
             )
 
     def __repr__(self) -> str:
@@ -139,10 +156,14 @@ _ENV = {
     "SIGTRACK_FEE_BPS_PER_SIDE": "fee_bps_per_side",
     "SIGTRACK_LEVERAGE": "leverage",
     "SIGTRACK_MONITOR_EVERY_S": "monitor_every_s",
+    "SIGTRACK_TELEGRAM_BASE_URL": "telegram_base_url",
+    "SIGTRACK_ANNOUNCE_CHAT": "announce_chat",
+    "SIGTRACK_ANNOUNCE_THREAD": "announce_thread",
+    "SIGTRACK_PUBLIC_WINRATE": "public_winrate",
 }
 _FLOATS = {"sqlite_busy_timeout_s", "fee_bps_per_side", "leverage", "monitor_every_s",
            "exchange_timeout_s", "exchange_backoff_s"}  # fmt: skip
-_INTS = {"expire_after_timeframes", "exchange_max_retries"}
+_INTS = {"expire_after_timeframes", "exchange_max_retries", "announce_thread"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
@@ -192,7 +213,7 @@ def _coerce(name: str, value: Any) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise InvalidInput(name, f"must be a whole number (got {value!r})") from None
-    if name == "move_stop_to_entry":
+    if name in ("move_stop_to_entry", "public_winrate"):
         return _coerce_bool(name, value)
     if name == "exit_plan":
         return _coerce_plan(value)

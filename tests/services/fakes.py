@@ -10,6 +10,7 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
+from sigtrack.core.bot_records import PassRecord
 from sigtrack.core.errors import (
     SignalAlreadyClosed,
     SignalIdConflict,
@@ -51,6 +52,8 @@ class FakeStore:
         self.counts_asked: list[tuple[datetime, datetime]] = []
         self.saved: list[list[SettleUpdate]] = []  # every save_outcomes call, in order
         self.failing_reads = 0  # the next n list_signals calls raise StorageError
+        self.passes: list[PassRecord] = []  # every record_pass, in order
+        self.announced: list[bool] = []  # the `announce` of every save_settled call
 
     def add_signals(
         self, items: Sequence[NewSignal], *, now: datetime, on_conflict: str = "raise"
@@ -171,8 +174,17 @@ class FakeStore:
             stamps=[_stamp(r.outcome) for r in found],
         )
 
-    def save_settled(self, settled: SettledRows, *, now: datetime) -> npt.NDArray[np.bool_]:
+    def record_pass(self, record: PassRecord) -> None:
+        self.passes.append(record)
+
+    def last_pass(self) -> PassRecord | None:
+        return self.passes[-1] if self.passes else None
+
+    def save_settled(
+        self, settled: SettledRows, *, now: datetime, announce: bool = False
+    ) -> npt.NDArray[np.bool_]:
         """Like the SQL store: open signals whose outcome is still the stamp only."""
+        self.announced.append(announce)
         self.saved.append([
             SettleUpdate(signal_id=signal_id, outcome=settled.outcome(k),
                          events=settled.events(k))

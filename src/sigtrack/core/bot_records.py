@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.signals import EventKind, Side
-from sigtrack.core.stats import ResultCounts
+from sigtrack.core.stats import CountSummary, ResultCounts, summarize_counts
 
 
 class OutboxState(StrEnum):
@@ -127,3 +127,40 @@ class OutboxCounts:
 
     def __getitem__(self, state: OutboxState) -> int:
         return self.by_state.get(state, 0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackSummary:
+    """Receivers' answers over the signals created in [since, until): per signal the share
+    who took it, and the numbers of the signals taken beside those skipped."""
+
+    days: int
+    since: datetime
+    until: datetime
+    tallies: tuple[FeedbackTally, ...]
+    taken: CountSummary
+    skipped: CountSummary
+
+
+def summarize_feedback(
+    counts: FeedbackCounts, *, days: int, since: datetime, until: datetime
+) -> FeedbackSummary:
+    return FeedbackSummary(
+        days=days,
+        since=since,
+        until=until,
+        tallies=counts.tallies,
+        taken=summarize_counts(counts.taken),
+        skipped=summarize_counts(counts.skipped),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreStatus:
+    """What `/signal_stats` shows: the counts, the last settling pass, the outbox."""
+
+    counts: StoreCounts
+    today_since: datetime  # the start of today in the display zone, aware UTC
+    last_pass: PassRecord | None
+    outbox: OutboxCounts
+    store: str  # which store: the URL with its password masked

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sigtrack.core.batch_signals import NO_TIME
+from sigtrack.core.bot_records import PassRecord
 from sigtrack.core.outcomes import Outcome, ms_to_datetime
 from sigtrack.core.records import SignalRecord
 from sigtrack.core.signals import ExitReason, Result, Status
@@ -171,3 +172,12 @@ class PassReport:
     @property
     def still_open(self) -> int:
         return self.checked - self.closed_count
+
+    def record(self, *, at: datetime, source: str) -> PassRecord:
+        """The pass as the store keeps it (the last one shows in `/signal_stats`)."""
+        return PassRecord(
+            at=at, source=source, checked=self.checked, symbols=self.symbols,
+            closed=self.closed_count, tp_hits=self.tp_hits, wins=self.wins,
+            losses=self.losses, expired=self.expired, failures=len(self.failures),
+            elapsed_s=self.elapsed_s,
+        )  # fmt: skip

@@ -110,7 +110,7 @@ class SettlingService:
             done += len(group)
             tell(done, total)
         rule = self._policy.describe()
-        return PassReport(
+        report = PassReport(
             checked=total,
             symbols=len(names),
             changes=PassChanges.joined(parts, rule),
@@ -118,6 +118,8 @@ class SettlingService:
             rule=rule,
             elapsed_s=time.monotonic() - started,
         )
+        self._store.record_pass(report.record(at=now, source=self.source_name))
+        return report
 
     def _settle_symbol(
         self, symbol: str, group: OpenSignals, now: datetime
