@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from e2e_support import Cli
 
+from telegram_fake import fake_bot_api  # noqa: F401  (the fixture, for the bot tests)
+
 
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -1,0 +1,187 @@
+"""`sigtrack bot`, the stand-alone bot, as a real process against the loopback fake Bot API:
+commands answered from the store, the monitor's closes announced once across a restart,
+SIGTERM, and the token never in what it prints."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from factories import bot_signal, settings_for
+from sigtrack import Tracker
+from telegram_fake import FakeBotApi
+
+CHAT, TOPIC, ADMIN, ADMIN_TWO = -100777, 42, 1001, 1002
+
+
+def command() -> list[str]:
+    script = Path(sys.executable).with_name("sigtrack")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sigtrack.cli"]
+
+
+def environment(fake: FakeBotApi, db_url: str, **more: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SIGTRACK_", "ADMIN", "TELEGRAM_"))}  # fmt: skip
+    return (
+        env
+        | {
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "SIGTRACK_TELEGRAM_BASE_URL": fake.url,
+            "SIGTRACK_DATABASE_URL": db_url,
+            "ADMIN_IDS": str(ADMIN),
+            "ADMIN2": str(ADMIN_TWO),  # the old bot's variables work too
+            "SIGTRACK_ANNOUNCE_CHAT": str(CHAT),
+            "SIGTRACK_ANNOUNCE_THREAD": str(TOPIC),
+            "SIGTRACK_MONITOR_EVERY_S": "3600",  # one pass at start, then an hour's wait
+        }
+        | more
+    )
+
+
+@contextmanager
+def bot_process(env: dict[str, str], *args: str, cwd: Path) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [*command(), "-v", "bot", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env, cwd=cwd,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    return out, err
+
+
+def recent_signals(db_url: str, folder: Path) -> tuple[str, str]:
+    """BTC (LONG) and ETH (SHORT) created ten minutes ago, and candles in which BTC reaches
+    TP1 then its entry (WIN) and ETH its stop (LOSS)."""
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
+    base = int(start.timestamp() * 1000)
+    rows = {"BTCUSDT": [(0, 50000, 50200, 49800, 50100), (1, 50100, 51200, 50050, 51000),
+                        (2, 51000, 51100, 49950, 50000)],
+            "ETHUSDT": [(0, 3000, 3010, 2990, 3005), (1, 3005, 3065, 3000, 3050)]}  # fmt: skip
+    folder.mkdir()
+    for symbol, candles in rows.items():
+        lines = [f"{base + n * 60_000},{o},{h},{lo},{c}" for n, o, h, lo, c in candles]
+        (folder / f"{symbol}.csv").write_text(
+            "timestamp,open,high,low,close\n" + "\n".join(lines) + "\n", encoding="utf-8"
+        )
+    with Tracker.open(settings=settings_for(db_url)) as tracker:
+        btc = tracker.track(bot_signal(), receivers=[ADMIN], now=start + timedelta(seconds=1),
+                            created_at=start)  # fmt: skip
+        eth = tracker.track(
+            bot_signal(symbol="ETHUSDT", side="SHORT", entry_price=3000.0, tp1=2940.0,
+                       tp2=2880.0, sl=3060.0),
+            receivers=[ADMIN], now=start + timedelta(seconds=1), created_at=start,
+        )  # fmt: skip
+    return btc, eth
+
+
+def ask(fake: FakeBotApi, user: int, text: str) -> str:
+    before = len(fake.sent(user))
+    fake.send_text(user, text)
+    return fake.wait_sent(user, before + 1, timeout=30)[-1]["text"]
+
+
+def test_the_bot_answers_announces_once_across_a_restart_and_stops_on_sigterm(
+    fake_bot_api: FakeBotApi, db_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "candles"
+    btc, eth = recent_signals(db_url, folder)
+    env = environment(fake_bot_api, db_url)
+
+    with bot_process(env, "--candles", str(folder), cwd=tmp_path) as process:
+        posts = fake_bot_api.wait_sent(CHAT, 3, timeout=60)
+        winrate = ask(fake_bot_api, ADMIN, "/winrate")
+        status = ask(fake_bot_api, ADMIN_TWO, "/signal_stats")
+        refused = ask(fake_bot_api, 3003, "/open")
+        out, err = stop(process)
+
+    assert {p["message_thread_id"] for p in posts} == {TOPIC}
+    assert sorted(p["text"].split("\n")[0] for p in posts) == [
+        "<b>✅ BTCUSDT LONG 15m — WIN (TP1_BE)</b>",
+        "<b>❌ ETHUSDT SHORT 15m — LOSS (SL)</b>",
+        "<b>🎯 BTCUSDT LONG 15m — TP1 tercapai di 51000</b>",
+    ]
+    assert "• Total Signal: 2" in winrate and "• Win: 1 ✅" in winrate
+    assert "• Winrate: 50.0% 🎯" in winrate
+    assert "2 dicek, 2 selesai (1 win, 1 loss" in status
+    assert refused == "⛔ Perintah ini hanya untuk admin."
+    assert "bot: stopped" in out
+    assert fake_bot_api.token not in out + err
+    assert any(c.method == "setMyCommands" for c in fake_bot_api.calls)
+    assert btc != eth
+
+    with bot_process(env, "--candles", str(folder), cwd=tmp_path) as process:
+        again = ask(fake_bot_api, ADMIN, "/signal_stats")  # the restart is up and has passed
+        fake_bot_api.wait_for(lambda: "Settling terakhir" in again, timeout=1)
+        out2, err2 = stop(process)
+
+    assert len(fake_bot_api.sent(CHAT)) == 3  # nothing posted twice
+    assert fake_bot_api.token not in out2 + err2
+
+
+def test_the_bot_with_no_monitor_answers_and_announces_nothing(
+    fake_bot_api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    recent_signals(sqlite_url, tmp_path / "candles")
+    env = environment(fake_bot_api, sqlite_url)
+
+    with bot_process(env, "--no-monitor", cwd=tmp_path) as process:
+        opened = ask(fake_bot_api, ADMIN, "/open")
+        out, _ = stop(process)
+
+    assert opened.startswith("<b>⏳ SIGNAL AKTIF (2)</b>")
+    assert fake_bot_api.sent(CHAT) == []
+    assert "monitor off, announcements off" in out
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("", "error: TELEGRAM_BOT_TOKEN: must be set to the token @BotFather gave (not set)"),
+        ("12345:short-secret", "error: TELEGRAM_BOT_TOKEN: does not look like a bot token"),
+    ],
+)
+def test_a_missing_or_malformed_token_is_refused_without_showing_it(
+    fake_bot_api: FakeBotApi, sqlite_url: str, tmp_path: Path, token: str, expected: str
+) -> None:
+    env = environment(fake_bot_api, sqlite_url, TELEGRAM_BOT_TOKEN=token)
+
+    done = subprocess.run([*command(), "bot"], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=60, check=False)  # fmt: skip
+
+    assert done.returncode == 2
+    assert done.stderr.startswith(expected)
+    assert "short-secret" not in done.stdout + done.stderr
+
+
+def test_a_token_telegram_refuses_is_one_line_that_does_not_show_it(
+    fake_bot_api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    wrong = "123456789:" + "A" * 35
+    env = environment(fake_bot_api, sqlite_url, TELEGRAM_BOT_TOKEN=wrong)
+
+    done = subprocess.run([*command(), "-v", "bot", "--no-monitor"], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=60, check=False)  # fmt: skip
+
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        "error: Telegram refused the bot token (TELEGRAM_BOT_TOKEN)"
+    )
+    assert wrong not in done.stdout + done.stderr and "A" * 35 not in done.stderr
