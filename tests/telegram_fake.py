@@ -39,7 +39,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -390,8 +390,16 @@ class FakeBotApi:
         return f"{self.url}/file/bot"
 
     @contextmanager
-    def running(self, application: Application[Any, Any, Any, Any, Any, Any]) -> Iterator[None]:
-        """Run `application` with polling in its own thread and event loop until exit."""
+    def running(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        *,
+        on_start: Callable[[Any], Awaitable[None]] | None = None,
+        on_stop: Callable[[Any], Awaitable[None]] | None = None,
+    ) -> Iterator[None]:
+        """Run `application` with polling in its own thread and event loop until exit;
+        `on_start(application)` after it started, `on_stop(application)` before it stops
+        (what a bot that drives the Application's life itself does)."""
         loop = asyncio.new_event_loop()
         ready = threading.Event()
         stop = asyncio.Event()
@@ -402,8 +410,12 @@ class FakeBotApi:
                 await application.start()
                 assert application.updater is not None, "the Application has no Updater"
                 await application.updater.start_polling(poll_interval=0)
+                if on_start is not None:
+                    await on_start(application)
                 ready.set()
                 await stop.wait()
+                if on_stop is not None:
+                    await on_stop(application)
                 await application.updater.stop()
                 await application.stop()
 

@@ -33,13 +33,19 @@ def register(
     monitor: bool = False,
     candles: Path | None = None,
     group: int = 0,
-) -> None:
+) -> Background | None:
     """Add sigtrack's commands, admin panel and feedback buttons to `application` (a PTB
     22 Application), answering from `tracker`'s store.
 
     With `announce` and SIGTRACK_ANNOUNCE_CHAT set, TP hits and closes are posted there
     while the application runs. With `monitor`, the settling monitor runs beside it too
     (else run `sigtrack monitor` on its own). Admins come from ADMIN_IDS / ADMIN1…9.
+
+    The announcements and the monitor start and stop with `run_polling()` /
+    `run_webhook()` (PTB's post_init / post_stop). A bot that drives the Application's
+    life itself (`async with application: … start()`) starts them with the returned
+    value: `await background.start(application)` after `start()`, and
+    `await background.stop(application)` before `stop()`.
     """
     app = tracker.app
     settings = app.settings
@@ -54,3 +60,4 @@ def register(
     background = Background(announcer=announcer, monitor=loop) if announcer or loop else None
     register_handlers(application, services, bot_access(settings), background=background,
                       group=group)  # fmt: skip
+    return background
