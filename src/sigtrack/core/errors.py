@@ -93,3 +93,8 @@ class UnknownSymbol(MarketDataError, LookupError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class BackupError(SigtrackError):
+    """A backup could not be written, read, verified or restored (the message names the
+    target or the file, never a secret)."""

@@ -397,3 +397,36 @@ class SignalTableWriter(Protocol):
     def __call__(self, records: Iterable[SignalRecord], path: Path, fmt: str) -> int:
         """Returns the rows written; raises InvalidInput for a bad format or path."""
         ...
+
+
+class BackupTarget(Protocol):
+    """Where backups are kept: a local folder or an S3-compatible bucket (adapters/backup).
+
+    A backup is a set of files under one id (e.g. `sigtrack-20261202T160000Z`); the
+    manifest (`manifest.json`) is written last, and a backup without one is not a backup
+    (a half-written one is never listed, fetched or kept)."""
+
+    @property
+    def name(self) -> str:
+        """Where, for messages: `/path/to/dir` or `s3://bucket/prefix` (never a secret)."""
+        ...
+
+    def write(self, backup_id: str, folder: Path) -> str:
+        """Store every file of `folder` under `backup_id`, then `manifest.json` last, so
+        that the backup appears whole or not at all. Returns its location (for messages).
+        Raises BackupError naming the target when it cannot (server down, credentials,
+        bucket missing, disk full); a failed write leaves nothing that looks complete."""
+        ...
+
+    def list(self) -> list[str]:
+        """The ids of the complete backups (with a manifest), oldest first."""
+        ...
+
+    def fetch(self, backup_id: str, into: Path) -> Path:
+        """Copy the backup's files (manifest included) into the folder `into`; returns it.
+        Raises BackupError naming the target and the id when it is not there."""
+        ...
+
+    def delete(self, backup_id: str) -> None:
+        """Remove a backup: the manifest first, so that it is never half-listed."""
+        ...
