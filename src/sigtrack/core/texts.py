@@ -472,6 +472,26 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.ID: "Belum ada feedback pada periode ini.",
         Lang.EN: "No feedback in this period yet.",
     },
+    # --- the automatic jobs (services/jobs.py, core/render/jobs.py) -------------------
+    "jobs.name.weekly_report": {Lang.ID: "Laporan mingguan", Lang.EN: "Weekly report"},
+    "jobs.name.backup": {Lang.ID: "Backup", Lang.EN: "Backup"},
+    "jobs.missed": {
+        Lang.ID: "⚠️ {job} jadwal {slot} terlewat: sigtrack tidak berjalan sampai {grace_end}.",
+        Lang.EN: "⚠️ {job} of {slot} was missed: sigtrack was not running until {grace_end}.",
+    },
+    "jobs.failed": {
+        Lang.ID: "❌ {job} jadwal {slot} gagal setelah {attempts} percobaan: {error}",
+        Lang.EN: "❌ {job} of {slot} failed after {attempts} attempts: {error}",
+    },
+    "jobs.state.running": {Lang.ID: "berjalan", Lang.EN: "running"},
+    "jobs.state.done": {Lang.ID: "selesai", Lang.EN: "done"},
+    "jobs.state.failed": {Lang.ID: "gagal", Lang.EN: "failed"},
+    "jobs.state.missed": {Lang.ID: "terlewat", Lang.EN: "missed"},
+    "jobs.line": {
+        Lang.ID: "• {job}: {slot} — {state}{extra}",
+        Lang.EN: "• {job}: {slot} — {state}{extra}",
+    },
+    "jobs.never": {Lang.ID: "• {job}: belum pernah", Lang.EN: "• {job}: not run yet"},
 }
 
 SMALL_SAMPLE = 30

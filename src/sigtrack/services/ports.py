@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -26,6 +26,7 @@ from sigtrack.core.bot_records import (
 from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.candles import Candles
 from sigtrack.core.filters import SignalFilter
+from sigtrack.core.jobs import JobRun, RunState
 from sigtrack.core.outcomes import Outcome, ms_to_datetime
 from sigtrack.core.performance import OutcomeColumns, SignalFrame
 from sigtrack.core.records import (
@@ -358,6 +359,37 @@ class SignalStore(Protocol):
     def store_counts(self, *, since: datetime) -> StoreCounts:
         """Open and closed signals, signals created at or after `since`, commands logged."""
         ...
+
+    # --- the run ledger: one row per job and slot (adapters/storage/jobs.py) ----------
+
+    def register_job(self, name: str, *, now: datetime) -> datetime:
+        """When the job was first seen (now, the first time): earlier slots are not its."""
+        ...
+
+    def claim_slot(
+        self, name: str, slot: datetime, *, now: datetime, max_attempts: int, lease_s: float
+    ) -> int | None:
+        """Claim the slot for this process (first run, a retry of a failed one, or one
+        whose process died past the lease); the attempt number, or None if not ours."""
+        ...
+
+    def finish_slot(
+        self, name: str, slot: datetime, *, state: RunState, now: datetime,
+        error: str | None = None, detail: Mapping[str, object] | None = None,
+        duration_s: float | None = None,
+    ) -> None: ...  # fmt: skip
+
+    def mark_missed(self, name: str, slot: datetime, *, now: datetime) -> bool:
+        """Record a slot found past its grace window; True for the one process that did."""
+        ...
+
+    def mark_told(self, name: str, slot: datetime) -> bool:
+        """True for the one process that is to tell the admins about the slot."""
+        ...
+
+    def job_runs(self, name: str | None = None, *, limit: int = 10) -> list[JobRun]: ...
+
+    def latest_runs(self) -> list[JobRun]: ...
 
     def dispose(self) -> None: ...
 

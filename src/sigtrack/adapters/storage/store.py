@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql.expression import Executable
 
 from sigtrack.adapters.storage import feedback, outbox, rollups
+from sigtrack.adapters.storage import jobs as ledger
 from sigtrack.adapters.storage import status as store_status  # `status` names a parameter
 from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, closed_row
 from sigtrack.adapters.storage.checkpoint import WalCheckpointer
@@ -48,6 +49,7 @@ from sigtrack.core.errors import (
     StorageError,
 )
 from sigtrack.core.filters import SignalFilter
+from sigtrack.core.jobs import JobRun, RunState
 from sigtrack.core.performance import OutcomeColumns, SignalFrame
 from sigtrack.core.records import (
     Activity,
@@ -404,6 +406,40 @@ class SqlSignalStore:
     def store_counts(self, *, since: datetime) -> StoreCounts:
         with self._reading() as conn:
             return store_status.store_counts(conn, since=since)
+
+    # --- the run ledger (adapters/storage/jobs.py) ----------------------------------
+
+    def register_job(self, name: str, *, now: datetime) -> datetime:
+        return self._write(lambda conn: ledger.register_job(conn, name, now))
+
+    def claim_slot(
+        self, name: str, slot: datetime, *, now: datetime, max_attempts: int, lease_s: float
+    ) -> int | None:
+        return self._write(lambda conn: ledger.claim_slot(
+            conn, name, slot, now=now, max_attempts=max_attempts, lease_s=lease_s))  # fmt: skip
+
+    def finish_slot(
+        self, name: str, slot: datetime, *, state: RunState, now: datetime,
+        error: str | None = None, detail: Mapping[str, object] | None = None,
+        duration_s: float | None = None,
+    ) -> None:  # fmt: skip
+        self._write(lambda conn: ledger.finish_slot(
+            conn, name, slot, state=state, now=now, error=error, detail=detail,
+            duration_s=duration_s))  # fmt: skip
+
+    def mark_missed(self, name: str, slot: datetime, *, now: datetime) -> bool:
+        return self._write(lambda conn: ledger.mark_missed(conn, name, slot, now=now))
+
+    def mark_told(self, name: str, slot: datetime) -> bool:
+        return self._write(lambda conn: ledger.mark_told(conn, name, slot))
+
+    def job_runs(self, name: str | None = None, *, limit: int = 10) -> list[JobRun]:
+        with self._reading() as conn:
+            return ledger.runs(conn, name, limit=limit)
+
+    def latest_runs(self) -> list[JobRun]:
+        with self._reading() as conn:
+            return ledger.latest_runs(conn)
 
     # --- strategies ----------------------------------------------------------------
 

@@ -15,6 +15,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
+    false,
 )
 
 from sigtrack.adapters.storage.types import UtcDateTime
@@ -186,4 +188,30 @@ settling_passes = Table(
     Column("expired", Integer, nullable=False),
     Column("failures", Integer, nullable=False),
     Column("elapsed_s", Double, nullable=False),
+)
+
+# The run ledger (migration 0006, adapters/storage/jobs.py): when each job was first seen,
+# and one row per job and scheduled slot — the unique key makes a slot run once.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("since", UtcDateTime, nullable=False),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("job", String(32), nullable=False),
+    Column("slot", UtcDateTime, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("started_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("duration_s", Double),
+    Column("error", Text),
+    Column("detail", JSON),
+    Column("told", Boolean, nullable=False, server_default=false()),
+    UniqueConstraint("job", "slot"),
 )
