@@ -13,11 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from sigtrack.core.batch_order import (
+    BIN_STEPS,  # noqa: F401  (the bin width; tests read it from here)
+    COLUMNS,
+    moved,
+    put_back,
+    signals_moved,
+    time_order,
+)
 from sigtrack.core.batch_signals import OutcomeBatch, SignalBatch
 from sigtrack.core.candles import Candles
 from sigtrack.core.outcomes import CloseKind, Outcome
@@ -29,7 +36,6 @@ F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 
 CHUNK = 1 << 16  # signals per pass: keeps the temporaries in the CPU cache
-BIN_STEPS = 1 << 11  # candles per bin of creation time when a batch is put in time order
 
 
 class CandleIndex:
@@ -102,27 +108,37 @@ class CandleIndex:
         pos = pos.copy()
         if not len(pos):
             return pos
-        flat, n = self.flat, self.n
+        pairs, n = self.pairs, self.n
         longest = int(np.max(end - pos))
+        both = None
+        if high_level is not None and neg_low_level is not None:
+            both = np.stack([high_level, neg_low_level], axis=1)  # beside the table's pairs
         for k in range(min(longest.bit_length(), self.levels) - 1, -1, -1):
             span = 1 << k
-            skip = pos + span <= end
-            at = 2 * (np.minimum(pos, n - span) + k * n)  # the pair's first number
-            if high_level is not None:
-                skip &= flat[at] < high_level
-            if neg_low_level is not None:
-                skip &= flat[at + 1] < neg_low_level
+            skip = pos <= end - span
+            # one gather of both maxima of the block at pos (pos ≤ n: a block that does not
+            # fit, whatever it reads, is not skipped; "clip" keeps pos = n in the table)
+            block = pairs.take(pos + k * n, axis=0, mode="clip")
+            if both is not None:
+                # a pair of bools viewed as 16 bits: 0x0101 when both maxima are below
+                skip &= (block < both).view(np.uint16)[:, 0] == 0x0101
+            elif high_level is not None:
+                skip &= block[:, 0] < high_level
+            elif neg_low_level is not None:
+                skip &= block[:, 1] < neg_low_level
             pos += skip * span
         return pos
 
     def range_max(self, first: I64, last: I64) -> tuple[F64, F64]:
         """(highest high, highest −low) over candles first … last (inclusive)."""
         k = self._log2[last - first + 1].astype(np.int64)
-        a = 2 * (k * self.n + first)
-        b = 2 * (k * self.n + last - (1 << k) + 1)
-        flat = self.flat
-        high: F64 = np.maximum(flat[a], flat[b])
-        neg_low: F64 = np.maximum(flat[a + 1], flat[b + 1])
+        row = k * self.n
+        # the two blocks of 2^k that cover the range, both maxima of each in one gather
+        both = np.maximum(
+            self.pairs.take(row + first, axis=0), self.pairs.take(row + last - (1 << k) + 1, axis=0)
+        )
+        high: F64 = both[:, 0]
+        neg_low: F64 = both[:, 1]
         return high, neg_low
 
 
@@ -147,7 +163,7 @@ def settle_many(
         resume = since
     else:
         resume = OutcomeBatch.from_outcomes(since, batch, policy, index.candles)
-    order = _time_order(batch.created_ms, index.candles.step_ms) if index.n else None
+    order = time_order(batch.created_ms, index.candles.step_ms) if index.n else None
     if order is None:
         state = resume.copy() if resume else OutcomeBatch.start(batch, index.candles, policy)
         _settle(index, batch, state, policy)
@@ -184,86 +200,14 @@ def _settle_in_time_order(
     `batch` (what `finish` derives from it is left to `finish`)."""
     to = np.empty_like(order)  # where each row goes
     to[order] = np.arange(len(order))
-    ordered = SignalBatch(**_moved(batch, [f.name for f in fields(SignalBatch)], to))
+    ordered = signals_moved(batch, to)
     if resume is None:
         state = OutcomeBatch.start(ordered, index.candles, policy)
     else:
-        state = replace(resume, signals=ordered, **_moved(resume, _COLUMNS, to))
+        state = replace(resume, signals=ordered, **moved(resume, COLUMNS, to))
     _settle(index, ordered, state, policy)
-    spare = [getattr(ordered, f.name) for f in fields(SignalBatch)]  # not needed any more
-    return replace(state, signals=batch, **_put_back(state, to, spare))
-
-
-def _time_order(created_ms: I64, step_ms: int) -> I64 | None:
-    """The rows by creation time in bins of BIN_STEPS candles, each bin in the order given
-    (None: the rows are in that order already).
-
-    Settling reads the candles from each signal's creation on: rows of one bin read the
-    same megabyte or so of the tables, whose whole is 100 MB for a year of minutes. Bins
-    and not a full sort, because a column moves to and from bin order as a few hundred
-    sequential streams (which the cache serves well) but to and from a full sort by random
-    accesses, which under load cost as much as the order saves.
-    """
-    if len(created_ms) < 2:
-        return None
-    low = int(np.min(created_ms))
-    width = max(BIN_STEPS * step_ms, (int(np.max(created_ms)) - low) // (1 << 16) + 1)
-    key = ((created_ms - low) // width).astype(np.uint16)
-    if bool(np.all(key[1:] >= key[:-1])):
-        return None
-    order: I64 = np.argsort(key, kind="stable")
-    return order
-
-
-# Every column of an OutcomeBatch; those that `finish` derives from the others (PnL, R,
-# MFE / MAE); and the progress that settling reads and writes: all the rest.
-_COLUMNS = tuple(f.name for f in fields(OutcomeBatch) if f.name not in ("signals", "rule"))
-_DERIVED = ("pnl_pct", "r_multiple", "mfe_pct", "mae_pct", "horizon_mfe_pct", "horizon_mae_pct")
-_PROGRESS = tuple(name for name in _COLUMNS if name not in _DERIVED)
-
-
-def _moved(source: object, names: Sequence[str], to: I64) -> dict[str, Any]:
-    """The named columns of `source` with row i moved to row to[i]."""
-    moved = {}
-    for name in names:
-        column = getattr(source, name)
-        out = np.empty_like(column, order="C")
-        _as_rows(out)[to] = _as_rows(np.ascontiguousarray(column))
-        moved[name] = out
-    return moved
-
-
-def _put_back(state: OutcomeBatch, to: I64, spare: Sequence[npt.NDArray[Any]]) -> dict[str, Any]:
-    """The progress columns of `state`, row to[i] of each as row i.
-
-    Touching fresh memory is slow (a page fault per page, more so in a VM), so each column
-    is gathered into a buffer of its type and shape that is free: one of `spare` at first,
-    then the column gathered before it.
-    """
-    free: dict[tuple[str, tuple[int, ...]], list[npt.NDArray[Any]]] = {}
-    for column in spare:
-        free.setdefault((column.dtype.str, column.shape), []).append(column)
-    back: dict[str, Any] = {}
-    for i, name in enumerate(_PROGRESS):
-        column = getattr(state, name)
-        pool = free.setdefault((column.dtype.str, column.shape), [])
-        out = pool.pop() if pool else np.empty_like(column)
-        # never write over a column put back already, nor over one still to be read
-        taken = [*back.values(), *(getattr(state, later) for later in _PROGRESS[i:])]
-        if not out.flags.c_contiguous or any(np.may_share_memory(out, c) for c in taken):
-            out = np.empty_like(column)
-        back[name] = np.take(column, to, axis=0, out=out)
-        pool.append(column)
-    return back
-
-
-def _as_rows(column: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """A C-contiguous 2-D column viewed as one opaque item per row: assigning rows by index
-    then copies each row at once (numpy's fancy assignment of 2-D rows is ten times slower)."""
-    if column.ndim == 1:
-        return column
-    rows: npt.NDArray[Any] = column.view(np.dtype((np.void, column.strides[0])))
-    return rows.reshape(len(column))
+    back = put_back(state, to, [getattr(ordered, f.name) for f in fields(SignalBatch)])
+    return replace(state, signals=batch, **back)
 
 
 def _settle_chunk(
