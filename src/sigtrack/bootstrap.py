@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sigtrack.adapters.jsonl import read_legacy_files, write_legacy_files
 from sigtrack.adapters.market.cache import CachedCandleSource
 from sigtrack.adapters.market.files import FileCandleSource
-from sigtrack.adapters.storage import SqlSignalStore, create_store_engine, migrate
+from sigtrack.adapters.storage import SqlSignalStore, create_store_engine, migrate, sqlite_url_for
+from sigtrack.adapters.storage.dump import StoreDump
 from sigtrack.adapters.tabular import signals_table, write_table
 from sigtrack.config import Settings, mask_url
 from sigtrack.core.errors import InvalidInput
@@ -21,9 +24,10 @@ from sigtrack.core.records import SignalRecord
 from sigtrack.core.signals import normalize_symbol
 from sigtrack.services.analysis import AnalysisService
 from sigtrack.services.announcements import AnnouncementService
+from sigtrack.services.backups import BackupService
 from sigtrack.services.feedback import FeedbackService
 from sigtrack.services.legacy import LegacyService
-from sigtrack.services.ports import CandleSource
+from sigtrack.services.ports import BackupTarget, CandleSource
 from sigtrack.services.settling import SettleHook, SettlingService, run_monitor
 from sigtrack.services.status import StatusService
 from sigtrack.services.tracking import TrackingService
@@ -42,6 +46,7 @@ class App:
     status: StatusService
     feedback: FeedbackService
     announcements: AnnouncementService
+    backups: BackupService
 
     def settling(
         self,
@@ -110,7 +115,53 @@ def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
         ),
         feedback=FeedbackService(store=store, zone=settings.zone),
         announcements=AnnouncementService(store=store),
+        backups=BackupService(
+            dumper=StoreDump(engine),
+            export_jsonl=lambda folder: legacy.export_files(folder, aware=True),
+            open_scratch=_scratch_store,
+            sigtrack_version=_version(),
+            keep_daily=settings.backup_keep_daily,
+            keep_weekly=settings.backup_keep_weekly,
+            zone=settings.zone,
+        ),
     )
+
+
+def _version() -> str:
+    """sigtrack's version as installed (the package's `__version__` imports this module)."""
+    try:
+        return metadata.version("sigtrack")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
+@contextmanager
+def _scratch_store(path: Path) -> Iterator[StoreDump]:
+    """An empty SQLite store at `path`, migrated, for proving a backup restores."""
+    engine = create_store_engine(sqlite_url_for(path))
+    try:
+        migrate(engine)
+        yield StoreDump(engine)
+    finally:
+        engine.dispose()
+
+
+def backup_targets(settings: Settings, specs: Sequence[str] = ()) -> list[BackupTarget]:
+    """The targets named by `specs` (`--to`), else by SIGTRACK_BACKUP_TO."""
+    from sigtrack.adapters.backup import open_target  # noqa: PLC0415
+
+    return [
+        open_target(spec, endpoint_url=settings.s3_endpoint_url or None)
+        for spec in (specs or settings.backup_to)
+    ]
+
+
+def backup_at(settings: Settings, spec: str) -> tuple[BackupTarget, str | None]:
+    """The target and the backup (None: the newest) that `spec` names: a target, or one
+    backup's folder or URL."""
+    from sigtrack.adapters.backup import open_backup  # noqa: PLC0415
+
+    return open_backup(spec, endpoint_url=settings.s3_endpoint_url or None)
 
 
 def build_candle_source(

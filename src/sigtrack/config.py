@@ -56,6 +56,11 @@ class Settings:
     announce_chat: str = ""  # where TP hits and closes are posted: a chat id or @channel
     announce_thread: int | None = None  # the forum topic in that chat
     public_winrate: bool = False  # everyone may use /winrate, not only the admins
+    # backups (services/backups.py): folders and s3:// URLs; AWS_* credentials from the env
+    backup_to: tuple[str, ...] = ()
+    backup_keep_daily: int = 7
+    backup_keep_weekly: int = 4
+    s3_endpoint_url: str = ""  # empty: AWS; else e.g. Supabase storage's S3 endpoint
 
     def __post_init__(self) -> None:
         parse_zone(self.display_tz, "display_tz")
@@ -77,6 +82,9 @@ class Settings:
                 "must be a chat id like -1001234567890 or @channelname "
                 f"(got {self.announce_chat!r})",
             )
+        for name in ("backup_keep_daily", "backup_keep_weekly"):
+            if getattr(self, name) < 0:
+                raise InvalidInput(name, f"must be a count >= 0 (got {getattr(self, name)!r})")
         if self.announce_thread is not None and self.announce_thread < 1:
             raise InvalidInput(
                 "announce_thread", f"must be a forum topic id >= 1 (got {self.announce_thread!r})"
@@ -160,10 +168,15 @@ _ENV = {
     "SIGTRACK_ANNOUNCE_CHAT": "announce_chat",
     "SIGTRACK_ANNOUNCE_THREAD": "announce_thread",
     "SIGTRACK_PUBLIC_WINRATE": "public_winrate",
+    "SIGTRACK_BACKUP_TO": "backup_to",
+    "SIGTRACK_BACKUP_KEEP_DAILY": "backup_keep_daily",
+    "SIGTRACK_BACKUP_KEEP_WEEKLY": "backup_keep_weekly",
+    "SIGTRACK_S3_ENDPOINT_URL": "s3_endpoint_url",
 }
 _FLOATS = {"sqlite_busy_timeout_s", "fee_bps_per_side", "leverage", "monitor_every_s",
            "exchange_timeout_s", "exchange_backoff_s"}  # fmt: skip
-_INTS = {"expire_after_timeframes", "exchange_max_retries", "announce_thread"}
+_INTS = {"expire_after_timeframes", "exchange_max_retries", "announce_thread",
+         "backup_keep_daily", "backup_keep_weekly"}  # fmt: skip
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
@@ -217,6 +230,9 @@ def _coerce(name: str, value: Any) -> Any:
         return _coerce_bool(name, value)
     if name == "exit_plan":
         return _coerce_plan(value)
+    if name == "backup_to":
+        parts = value if isinstance(value, list | tuple) else str(value).split(",")
+        return tuple(str(part).strip() for part in parts if str(part).strip())
     return str(value)
 
 

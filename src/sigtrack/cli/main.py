@@ -8,6 +8,7 @@ import typer
 
 # The command modules register themselves on `app` when imported.
 from sigtrack.cli import (
+    backup_cmd,
     bot_cmd,
     files_cmd,
     report_cmd,
@@ -19,7 +20,16 @@ from sigtrack.cli import (
 from sigtrack.cli.app import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, app, err
 from sigtrack.core.errors import InvalidInput, SignalNotFound, SigtrackError
 
-COMMAND_MODULES = (bot_cmd, files_cmd, report_cmd, settle_cmd, signals_cmd, stats_cmd, winrate_cmd)
+COMMAND_MODULES = (
+    backup_cmd,
+    bot_cmd,
+    files_cmd,
+    report_cmd,
+    settle_cmd,
+    signals_cmd,
+    stats_cmd,
+    winrate_cmd,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
