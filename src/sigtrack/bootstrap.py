@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,14 +20,19 @@ from sigtrack.adapters.storage.dump import StoreDump
 from sigtrack.adapters.tabular import signals_table, write_table
 from sigtrack.config import Settings, mask_url
 from sigtrack.core.errors import InvalidInput
+from sigtrack.core.jobs import JobName
 from sigtrack.core.records import SignalRecord
+from sigtrack.core.render.jobs import notice_html
+from sigtrack.core.schedule import Grace
 from sigtrack.core.signals import normalize_symbol
 from sigtrack.services.analysis import AnalysisService
 from sigtrack.services.announcements import AnnouncementService
 from sigtrack.services.backups import BackupService
 from sigtrack.services.feedback import FeedbackService
+from sigtrack.services.jobs import Job, JobsService
 from sigtrack.services.legacy import LegacyService
 from sigtrack.services.ports import BackupTarget, CandleSource
+from sigtrack.services.scheduled import Send, backup_job, weekly_report_job
 from sigtrack.services.settling import SettleHook, SettlingService, run_monitor
 from sigtrack.services.status import StatusService
 from sigtrack.services.tracking import TrackingService
@@ -147,13 +152,12 @@ def _scratch_store(path: Path) -> Iterator[StoreDump]:
 
 
 def backup_targets(settings: Settings, specs: Sequence[str] = ()) -> list[BackupTarget]:
-    """The targets named by `specs` (`--to`), else by SIGTRACK_BACKUP_TO."""
+    """The targets named by `specs` (`--to`), else by SIGTRACK_BACKUP_TO, else the data
+    folder's `backups/` (a backup is never skipped for want of a setting)."""
     from sigtrack.adapters.backup import open_target  # noqa: PLC0415
 
-    return [
-        open_target(spec, endpoint_url=settings.s3_endpoint_url or None)
-        for spec in (specs or settings.backup_to)
-    ]
+    chosen = specs or settings.backup_to or (str(settings.data_dir / "backups"),)
+    return [open_target(spec, endpoint_url=settings.s3_endpoint_url or None) for spec in chosen]
 
 
 def backup_at(settings: Settings, spec: str) -> tuple[BackupTarget, str | None]:
@@ -206,6 +210,7 @@ def bot_services(app: App) -> BotServices:
         announcements=app.announcements,
         zone=app.settings.zone,
         lang=app.settings.lang,
+        backup_now=lambda now: app.backups.backup(backup_targets(app.settings), now=now),
     )
 
 
@@ -227,3 +232,43 @@ def monitor_loop(
                            clock=lambda: datetime.now(UTC))  # fmt: skip
 
     return loop
+
+
+def jobs_service(app: App, *, send: Send | None) -> JobsService:
+    """The weekly report and the backup on the run ledger; `send` tells the admins
+    (None: no bot token — the jobs that need it fail, and say why)."""
+    settings = app.settings
+
+    def tell(key: str, values: Mapping[str, object]) -> None:
+        if send is not None:
+            send(notice_html(key, values, settings.zone, settings.lang))
+
+    weekly = weekly_report_job(
+        app.analysis,
+        lang=settings.lang,
+        send=send,
+        write_page=partial(write_page, settings.data_dir / "reports"),
+    )
+    jobs = [
+        Job(name=JobName.WEEKLY_REPORT.value, schedule=settings.weekly_report_schedule,
+            grace=Grace.DAY, run=weekly),
+        *backup_jobs(app),
+    ]  # fmt: skip
+    return JobsService(app.store, jobs, zone=settings.zone, notify=tell if send else None)
+
+
+def backup_jobs(app: App) -> list[Job]:
+    """The daily backup to every target, verified (services/scheduled.py)."""
+    run = backup_job(app.backups, lambda: backup_targets(app.settings))
+    return [Job(name=JobName.BACKUP.value, schedule=app.settings.backup_schedule,
+                grace=Grace.PERIOD, run=run)]  # fmt: skip
+
+
+def write_page(folder: Path, name: str, html: str) -> str:
+    """Write an HTML page atomically (a temporary name, then rename); returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    temporary = path.with_name(f".{name}.tmp")
+    temporary.write_text(html, encoding="utf-8")
+    temporary.replace(path)
+    return str(path)

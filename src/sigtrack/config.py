@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.policy import ResolutionPolicy, parse_same_candle
+from sigtrack.core.schedule import Schedule, parse_schedule
 from sigtrack.core.signals import DEFAULT_TAG_RULES, SignalDefaults
 from sigtrack.core.texts import Lang, parse_lang
 
@@ -61,9 +62,14 @@ class Settings:
     backup_keep_daily: int = 7
     backup_keep_weekly: int = 4
     s3_endpoint_url: str = ""  # empty: AWS; else e.g. Supabase storage's S3 endpoint
+    # the automatic jobs (services/jobs.py), in the display zone
+    weekly_report_at: str = "mon 09:00"
+    backup_at: str = "23:00"
 
     def __post_init__(self) -> None:
         parse_zone(self.display_tz, "display_tz")
+        parse_schedule(self.weekly_report_at, "weekly_report_at")
+        parse_schedule(self.backup_at, "backup_at")
         object.__setattr__(self, "lang", parse_lang(self.lang))
         self.policy  # noqa: B018 — builds the policy once so that a bad value fails here
         for name in ("monitor_every_s", "exchange_timeout_s"):
@@ -113,6 +119,14 @@ class Settings:
     @property
     def resolved_candles_dir(self) -> Path:
         return self.candles_dir if self.candles_dir is not None else self.data_dir / "candles"
+
+    @property
+    def weekly_report_schedule(self) -> Schedule:
+        return parse_schedule(self.weekly_report_at, "weekly_report_at")
+
+    @property
+    def backup_schedule(self) -> Schedule:
+        return parse_schedule(self.backup_at, "backup_at")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -172,6 +186,8 @@ _ENV = {
     "SIGTRACK_BACKUP_KEEP_DAILY": "backup_keep_daily",
     "SIGTRACK_BACKUP_KEEP_WEEKLY": "backup_keep_weekly",
     "SIGTRACK_S3_ENDPOINT_URL": "s3_endpoint_url",
+    "SIGTRACK_WEEKLY_REPORT_AT": "weekly_report_at",
+    "SIGTRACK_BACKUP_AT": "backup_at",
 }
 _FLOATS = {"sqlite_busy_timeout_s", "fee_bps_per_side", "leverage", "monitor_every_s",
            "exchange_timeout_s", "exchange_backoff_s"}  # fmt: skip

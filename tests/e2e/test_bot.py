@@ -7,7 +7,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from bot_support import (
 
 from factories import bot_signal
 from sigtrack.core.bot_records import PassRecord
+from sigtrack.core.jobs import RunState
 from sigtrack.core.signals import Status
 from telegram_fake import FakeBotApi
 
@@ -105,7 +106,8 @@ async def test_winrate_speaks_english_by_setting(fake_bot_api: FakeBotApi, db_ur
 # --- access ----------------------------------------------------------------------------
 
 ADMIN_COMMANDS = ["/winrate", "/signal_stats", "/weekly_report", "/stats symbol", "/open",
-                  "/close X_1 win", "/cancel X_1", "/feedback", "/admin"]  # fmt: skip
+                  "/close X_1 win", "/cancel X_1", "/feedback", "/upload_logs",
+                  "/admin"]  # fmt: skip
 
 
 async def test_a_stranger_gets_one_short_refusal_for_every_admin_command(
@@ -126,7 +128,7 @@ async def test_help_lists_exactly_the_commands_the_sender_may_use(bot: RunningBo
 
     listed = re.findall(r"^/(\w+)", admin_help, flags=re.MULTILINE)
     assert listed == ["winrate", "signal_stats", "weekly_report", "stats", "open", "close",
-                      "cancel", "feedback", "admin", "help"]  # fmt: skip
+                      "cancel", "feedback", "upload_logs", "admin", "help"]  # fmt: skip
     assert re.findall(r"^/(\w+)", stranger_help, flags=re.MULTILINE) == ["help"]
 
 
@@ -175,8 +177,31 @@ async def test_signal_stats_shows_the_store_today_commands_and_the_last_pass(
         "• Settling terakhir: 2026-01-08 12:59 (binance-usdm) — 3 dicek, 1 selesai (1 win, "
         "0 loss, 0 kedaluwarsa), 2 TP, 0.2 dtk",
         "  ⚠️ 1 koin tanpa candle pada pass itu",
+        "• Laporan mingguan: belum pernah",
+        "• Backup: belum pernah",
         f"• Penyimpanan: {bot.services.status.store_name}",
     ]
+
+
+async def test_signal_stats_shows_the_last_run_of_each_job(bot: RunningBot) -> None:
+    monday = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+    store = bot.app.store
+    store.claim_slot("weekly_report", monday, now=monday, max_attempts=3, lease_s=60)
+    store.finish_slot("weekly_report", monday, state=RunState.DONE, now=monday,
+                      detail={"where": "2 admin(s)"}, duration_s=1.25)  # fmt: skip
+    night = datetime(2026, 1, 7, 16, 0, tzinfo=UTC)
+    store.claim_slot("backup", night, now=night, max_attempts=3, lease_s=60)
+    error = "BackupError: s3://b/p: <unreachable> & down"
+    store.finish_slot("backup", night, state=RunState.FAILED, now=night, error=error,
+                      duration_s=2.0)  # fmt: skip
+
+    lines = (await bot.ask(ADMIN, "/signal_stats")).splitlines()
+
+    assert (
+        "• Laporan mingguan: 2026-01-05 09:00 (Asia/Jakarta) — selesai (1.2 s): 2 admin(s)" in lines
+    )
+    assert ("• Backup: 2026-01-07 23:00 (Asia/Jakarta) — gagal (2.0 s): BackupError: s3://b/p: "
+            "&lt;unreachable&gt; &amp; down") in lines  # fmt: skip
 
 
 async def test_open_lists_age_and_distances_once_a_pass_read_a_price(
@@ -346,7 +371,8 @@ async def test_the_admin_panel_edits_itself_in_place_and_goes_back(bot: RunningB
     await bot.ask(ADMIN, "/admin")
     panel = bot.fake.sent(ADMIN)[-1]
     buttons = panel["reply_markup"]["inline_keyboard"]
-    assert [b["text"] for row in buttons for b in row] == ["📊 Signal Tracking"]
+    assert [b["text"] for row in buttons for b in row] == [
+        "📊 Signal Tracking", "💾 Upload logs / Backup sekarang"]  # fmt: skip
 
     edits = 0
 
@@ -485,3 +511,34 @@ async def test_close_with_a_pnl_that_is_not_a_number_is_refused(bot: RunningBot,
 
     assert reply.startswith("⚠️ Gagal: pnl_pct:")
     assert bot.app.tracking.get(signal_id).status is Status.ACTIVE
+
+
+async def test_upload_logs_backs_up_now_and_says_where_and_that_it_verified(
+    bot: RunningBot,
+) -> None:
+    settled_history(bot, wins=1, losses=1)
+
+    reply = await bot.ask(ADMIN, "/upload_logs")
+    refused = await bot.ask(STRANGER, "/upload_logs")
+
+    title, line = reply.splitlines()
+    assert re.fullmatch(r"<b>💾 BACKUP sigtrack-\d{8}T\d{6}Z</b>", title)
+    assert line.startswith("• signal_logs/backups: ") and line.endswith("✅ terverifikasi")
+    assert [p.name for p in (Path.cwd() / "signal_logs" / "backups").iterdir()] == [
+        title.removeprefix("<b>💾 BACKUP ").removesuffix("</b>")
+    ]
+    assert refused == "⛔ Perintah ini hanya untuk admin."
+
+
+async def test_the_panels_backup_button_backs_up_in_place(bot: RunningBot) -> None:
+    await bot.ask(ADMIN, "/admin")
+    panel = bot.fake.sent(ADMIN)[-1]
+    backup = panel["reply_markup"]["inline_keyboard"][1][0]
+
+    bot.fake.press(ADMIN, panel["message_id"], backup["callback_data"])
+    await bot.fake.wait_edit_async(ADMIN, panel["message_id"], timeout=30)
+
+    shown = bot.fake.message(ADMIN, panel["message_id"])
+    assert str(shown["text"]).startswith("<b>💾 BACKUP sigtrack-")
+    assert "✅ terverifikasi" in str(shown["text"])
+    assert shown["reply_markup"]["inline_keyboard"][0][0]["text"] == "⬅️ Kembali"

@@ -156,10 +156,13 @@ def test_the_default_targets_come_from_the_environment_and_a_failed_one_spares_t
     assert "FAILED" in source("backup", code=1).err
 
 
-def test_a_backup_needs_a_target_and_a_target_must_be_a_folder_or_s3(
+def test_with_no_target_the_backup_goes_to_the_data_folder_and_a_target_must_be_a_folder_or_s3(
     source: Cli, tmp_path: Path
 ) -> None:
-    assert "SIGTRACK_BACKUP_TO" in one_error_line(source("backup", code=2).err)
+    report = source("backup", "--json").json()
+    (target,) = report["targets"]
+    assert report["ok"] is True and target["target"] == str(Path("signal_logs") / "backups")
+    assert only_backup(Path.cwd() / "signal_logs" / "backups").is_dir()
     line = one_error_line(source("backup", "--to", "ftp://example/x", code=2).err)
     assert line.startswith("error: --to:") and "ftp://example/x" in line
     empty = one_error_line(source("backup", "--verify", tmp_path / "nothing-here", code=1).err)

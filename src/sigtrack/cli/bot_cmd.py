@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from sigtrack.bootstrap import bot_access, bot_services, monitor_loop
+from sigtrack.bootstrap import bot_access, bot_services, jobs_service, monitor_loop
 from sigtrack.cli.app import app, out, state
 from sigtrack.cli.settle_cmd import CandlesOption
 from sigtrack.core.errors import InvalidInput, SigtrackError
@@ -44,9 +44,17 @@ def bot(
         typer.Option("--no-monitor", help="Answer commands only: no settling, no announcements."),
     ] = False,
     candles: CandlesOption = None,
+    no_jobs: Annotated[
+        bool,
+        typer.Option(
+            "--no-jobs",
+            help="Leave the weekly report and the backup to cron (sigtrack jobs run-due).",
+        ),
+    ] = False,
 ) -> None:
     """Run the Telegram bot (TELEGRAM_BOT_TOKEN) until SIGINT / SIGTERM: the commands, the
-    admin panel, the feedback buttons, the settling monitor and the announcements."""
+    admin panel, the feedback buttons, the settling monitor, the announcements and the
+    automatic jobs (the weekly report, the backup)."""
     token = bot_token()
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # this process reads durations as timedelta
     try:
@@ -57,7 +65,7 @@ def bot(
         ) from None
     from telegram.error import InvalidToken, NetworkError  # noqa: PLC0415
 
-    _log_without(token)
+    log_without_token(token)
     st = state(ctx)
     settings, services = st.settings, bot_services(st.app)
     access = bot_access(settings)
@@ -70,16 +78,25 @@ def bot(
     if settings.announce_chat and not no_monitor:
         announcer = telegram.Announcer(services=services, chat_id=settings.announce_chat,
                                        thread_id=settings.announce_thread)  # fmt: skip
-    loop = None if no_monitor else monitor_loop(st.app, candles=_existing(candles), announce=True)
+    loop = None if no_monitor else monitor_loop(st.app, candles=_existing(candles))
+    ticker = None
+    if not no_jobs:
+        from sigtrack.adapters.jobs import Ticker  # noqa: PLC0415
+
+        notifier = telegram.TelegramNotifier(token, admin_ids=settings.admin_ids,
+                                             base_url=settings.telegram_base_url)  # fmt: skip
+        jobs = jobs_service(st.app, send=notifier.send)
+        ticker = Ticker(lambda now: jobs.run_due(now=now))
     application = telegram.build_application(token, base_url=settings.telegram_base_url)
-    background = telegram.Background(announcer=announcer, monitor=loop)
+    background = telegram.Background(announcer=announcer, monitor=loop, ticker=ticker)
     telegram.register_handlers(application, services, access, background=background,
                                publish_menu=True)  # fmt: skip
     application.add_error_handler(telegram.log_error)
     out.print(
         f"bot: polling {settings.telegram_base_url or 'api.telegram.org'}; "
         f"monitor {'off' if loop is None else 'on'}, announcements "
-        f"{'to ' + settings.announce_chat if announcer else 'off'} (Ctrl-C or SIGTERM stops)",
+        f"{'to ' + settings.announce_chat if announcer else 'off'}, jobs "
+        f"{'off' if ticker is None else 'on'} (Ctrl-C or SIGTERM stops)",
         markup=False,
     )
     try:
@@ -98,7 +115,7 @@ def _existing(candles: Path | None) -> Path | None:
     return candles
 
 
-def _log_without(token: str) -> None:
+def log_without_token(token: str) -> None:
     """Log what the bot does at INFO, the token masked in every line."""
     from sigtrack.adapters.telegram import mask_token_in_logs  # noqa: PLC0415
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sigtrack.core.errors import InvalidInput
+from sigtrack.core.jobs import JobRun
 from sigtrack.core.signals import EventKind, Side
 from sigtrack.core.stats import CountSummary, ResultCounts, summarize_counts
 
@@ -164,3 +165,4 @@ class StoreStatus:
     last_pass: PassRecord | None
     outbox: OutboxCounts
     store: str  # which store: the URL with its password masked
+    jobs: tuple[JobRun, ...] = ()  # the newest run of each automatic job

@@ -98,3 +98,7 @@ class UnknownSymbol(MarketDataError, LookupError):
 class BackupError(SigtrackError):
     """A backup could not be written, read, verified or restored (the message names the
     target or the file, never a secret)."""
+
+
+class JobError(SigtrackError):
+    """A scheduled job could not do its work (recorded in the run ledger and retried)."""

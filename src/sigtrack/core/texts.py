@@ -338,6 +338,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.ID: "/feedback [hari] — signal yang diambil vs dilewati penerima",
         Lang.EN: "/feedback [days] — signals receivers took vs skipped",
     },
+    "bot.help.upload_logs": {
+        Lang.ID: "/upload_logs — backup sekarang (dan verifikasi)",
+        Lang.EN: "/upload_logs — back up now (and verify)",
+    },
     "bot.help.admin": {Lang.ID: "/admin — panel admin", Lang.EN: "/admin — the admin panel"},
     "bot.help.help": {
         Lang.ID: "/help — daftar perintah ini",
@@ -432,6 +436,24 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "bot.panel.open": {Lang.ID: "Signal aktif", Lang.EN: "Open signals"},
     "bot.panel.coins": {Lang.ID: "Per koin", Lang.EN: "Breakdown by coin"},
     "bot.panel.back": {Lang.ID: "⬅️ Kembali", Lang.EN: "⬅️ Back"},
+    "bot.panel.backup": {
+        Lang.ID: "💾 Upload logs / Backup sekarang",
+        Lang.EN: "💾 Upload logs / Backup now",
+    },
+    "bot.backup.title": {Lang.ID: "💾 BACKUP {backup_id}", Lang.EN: "💾 BACKUP {backup_id}"},
+    "bot.backup.verified": {
+        Lang.ID: "• {target}: {location} ✅ terverifikasi",
+        Lang.EN: "• {target}: {location} ✅ verified",
+    },
+    "bot.backup.unverified": {
+        Lang.ID: "• {target}: {location} ⚠️ tidak terverifikasi",
+        Lang.EN: "• {target}: {location} ⚠️ not verified",
+    },
+    "bot.backup.failed": {Lang.ID: "• {target}: ❌ {error}", Lang.EN: "• {target}: ❌ {error}"},
+    "bot.backup.none": {
+        Lang.ID: "Backup tidak tersedia di bot ini.",
+        Lang.EN: "Backups are not available in this bot.",
+    },
     "bot.panel.more": {
         Lang.ID: "… (terpotong; kirim perintahnya untuk teks lengkap)",
         Lang.EN: "… (cut short; send the command for the whole text)",

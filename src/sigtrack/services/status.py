@@ -29,6 +29,7 @@ class StatusService:
             last_pass=self.store.last_pass(),
             outbox=self.store.outbox_counts(),
             store=self.store_name,
+            jobs=tuple(self.store.latest_runs()),
         )
 
     def open_signals(self, *, now: datetime, limit: int = OPEN_LIMIT) -> OpenList:

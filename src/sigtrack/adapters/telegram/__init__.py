@@ -15,9 +15,11 @@ from sigtrack.adapters.telegram.app import (
 )
 from sigtrack.adapters.telegram.buttons import feedback_keyboard
 from sigtrack.adapters.telegram.context import Access, BotServices
+from sigtrack.adapters.telegram.notifier import Delivery, TelegramNotifier
 
 __all__ = [
-    "Access", "Announcer", "Background", "BotServices", "build_application",
+    "Access", "Announcer", "Background", "BotServices", "Delivery", "TelegramNotifier",
+    "build_application",
     "feedback_keyboard", "log_error", "mask_token_in_logs", "publish_commands",
     "quiet_http_logs", "register_handlers", "run_polling",
 ]  # fmt: skip

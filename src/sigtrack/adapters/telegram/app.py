@@ -10,7 +10,7 @@ import signal
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
@@ -25,12 +25,21 @@ from telegram.ext import (
 from sigtrack.adapters.telegram.announcer import Announcer
 from sigtrack.adapters.telegram.buttons import FEEDBACK, PANEL, PanelHandlers
 from sigtrack.adapters.telegram.context import COMMANDS, Access, BotServices
+from sigtrack.adapters.telegram.notifier import api_urls
 from sigtrack.core.texts import text
 
 logger = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 Monitor = Callable[[threading.Event], object]  # runs settling passes until the event is set
+
+
+class Ticker(Protocol):
+    """What fires the automatic jobs (adapters/jobs.Ticker): started and stopped here."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class TokenMasking(logging.Formatter):
@@ -70,9 +79,9 @@ def build_application(token: str, *, base_url: str = "") -> AnyApplication:
     """A stand-alone Application with PTB's rate limiter; `base_url` is the root of a
     self-hosted Bot API server (`/bot<token>/<method>` is added as for the public one)."""
     builder = Application.builder().token(token).rate_limiter(AIORateLimiter(max_retries=3))
-    if base_url:
-        root = base_url.rstrip("/")
-        builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+    urls = api_urls(base_url)
+    if urls:
+        builder = builder.base_url(urls["base_url"]).base_file_url(urls["base_file_url"])
     # One update after another: a user's two taps are stored in the order they were made
     # (the store calls run in threads, so the event loop itself never waits on them).
     return builder.concurrent_updates(False).build()
@@ -85,6 +94,7 @@ class Background:
 
     announcer: Announcer | None = None
     monitor: Monitor | None = None
+    ticker: Ticker | None = None  # the automatic jobs (adapters/jobs)
     _stop: asyncio.Event | None = None
     _task: asyncio.Task[None] | None = None
     _monitor_stop: threading.Event = field(default_factory=threading.Event)
@@ -100,9 +110,13 @@ class Background:
                 target=monitor, args=(self._monitor_stop,), name="sigtrack-monitor", daemon=True
             )
             self._thread.start()
+        if self.ticker is not None:
+            self.ticker.start()
 
     async def stop(self, application: AnyApplication) -> None:
         self._monitor_stop.set()
+        if self.ticker is not None:
+            await asyncio.to_thread(self.ticker.stop)
         if self._stop is not None and self._task is not None:
             self._stop.set()
             await self._task

@@ -55,7 +55,8 @@ class PanelHandlers(BotHandlers):
         return InlineKeyboardButton(self.t(key), callback_data=_data(PANEL + view))
 
     def home_markup(self) -> InlineKeyboardMarkup:
-        return InlineKeyboardMarkup([[self._button("track", "bot.panel.tracking")]])
+        return InlineKeyboardMarkup([[self._button("track", "bot.panel.tracking")],
+                                     [self._button("backup", "bot.panel.backup")]])  # fmt: skip
 
     def tracking_markup(self) -> InlineKeyboardMarkup:
         rows = [[self._button(view, key)] for view, key in TRACKING]
@@ -84,6 +85,9 @@ class PanelHandlers(BotHandlers):
         elif view == "track":
             html = f"<b>{escape(self.t('bot.panel.tracking_title'))}</b>"
             markup = self.tracking_markup()
+        elif view == "backup":
+            html = await self.panel_answer(view)
+            markup = InlineKeyboardMarkup([[self._button("home", "bot.panel.back")]])
         else:
             html, markup = await self.panel_answer(view), self.back_markup()
         message = query.message
@@ -104,6 +108,8 @@ class PanelHandlers(BotHandlers):
             html = render.open_html(await self.call(s.status.open_signals, now=now), s.lang)
         elif view == "coin":
             html = await self.breakdown("symbol", 30)
+        elif view == "backup":
+            html = await self.backup_now()
         else:
             raise InvalidInput("callback_data", f"not a panel view (got {view!r})")
         more = "\n" + escape(self.t("bot.panel.more"))

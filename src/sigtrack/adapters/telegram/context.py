@@ -10,6 +10,7 @@ from datetime import UTC, datetime, tzinfo
 from sigtrack.core.texts import Lang
 from sigtrack.services.analysis import AnalysisService
 from sigtrack.services.announcements import AnnouncementService
+from sigtrack.services.backups import BackupReport
 from sigtrack.services.feedback import FeedbackService
 from sigtrack.services.status import StatusService
 from sigtrack.services.tracking import TrackingService
@@ -17,7 +18,7 @@ from sigtrack.services.tracking import TrackingService
 # Every command, in the order /help lists them; `help` is everyone's, `winrate` everyone's
 # when the operator makes it public, the rest the admins'.
 COMMANDS = ("winrate", "signal_stats", "weekly_report", "stats", "open", "close", "cancel",
-            "feedback", "admin", "help")  # fmt: skip
+            "feedback", "upload_logs", "admin", "help")  # fmt: skip
 PUBLIC = frozenset({"help"})
 
 
@@ -55,3 +56,4 @@ class BotServices:
     zone: tzinfo
     lang: Lang = Lang.ID
     clock: Callable[[], datetime] = field(default=utc_now)
+    backup_now: Callable[[datetime], BackupReport] | None = None  # to the configured targets

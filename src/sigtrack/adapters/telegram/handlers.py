@@ -224,6 +224,19 @@ class BotHandlers:
         summary = await self.call(s.feedback.summary, days, now=s.clock())
         await self.reply(update, render.feedback_html(summary, s.lang))
 
+    @authorized("upload_logs")
+    async def upload_logs(self, update: Update, context: Context) -> None:
+        await self.reply(update, await self.backup_now())
+
+    async def backup_now(self) -> str:
+        """Back up now to the configured targets and say where it went and whether it
+        verified (the old /upload_logs, and the panel's button)."""
+        s = self.services
+        if s.backup_now is None:
+            return escape(self.t("bot.backup.none"))
+        report = await self.call(s.backup_now, s.clock())
+        return render.backup_html(report.backup_id, report.targets, s.lang)
+
     @authorized("help")
     async def help(self, update: Update, context: Context) -> None:
         user = update.effective_user

@@ -7,8 +7,9 @@ service did not give.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
+from typing import Protocol
 
 from sigtrack.core.bot_records import (
     Announcement,
@@ -18,9 +19,11 @@ from sigtrack.core.bot_records import (
     StoreStatus,
 )
 from sigtrack.core.breakdowns import Breakdown, GroupSummary
+from sigtrack.core.jobs import JobName
 from sigtrack.core.open_signals import OpenList, OpenSignalView
 from sigtrack.core.records import SignalRecord
 from sigtrack.core.render.breakdown import breakdown_table
+from sigtrack.core.render.jobs import latest_lines
 from sigtrack.core.render.report import render_weekly
 from sigtrack.core.render.tables import TextTable, plain_table
 from sigtrack.core.render.telegram_html import escape, pre
@@ -31,6 +34,7 @@ from sigtrack.core.signals import EventKind, Result
 from sigtrack.core.stats import CountSummary, WinrateSummary
 from sigtrack.core.texts import NO_VALUE, Lang, format_pct, text
 
+JOBS = tuple(job.value for job in JobName)  # the automatic jobs, as /signal_stats lists them
 RESULT_ICONS = {Result.WIN: "✅", Result.LOSS: "❌", Result.EXPIRED: "⌛",
                 Result.BREAKEVEN: "➖", Result.CANCELLED: "🚫"}  # fmt: skip
 
@@ -109,6 +113,7 @@ def status_html(status: StoreStatus, zone: tzinfo, lang: Lang) -> str:
     waiting, failed = status.outbox[OutboxState.PENDING], status.outbox[OutboxState.FAILED]
     if waiting or failed:
         lines.append(line("bot.status.outbox", lang, pending=waiting, failed=failed))
+    lines += [escape(row) for row in latest_lines(status.jobs, JOBS, zone, lang)]
     lines.append(line("bot.status.store", lang, store=status.store))
     return "\n".join(lines)
 
@@ -215,6 +220,31 @@ def announcement_html(item: Announcement, lang: Lang) -> str:
 
 def _number(value: object) -> float | None:
     return float(value) if isinstance(value, float | int) and not isinstance(value, bool) else None
+
+
+class TargetOutcome(Protocol):
+    """One target of a backup, as services/backups.TargetResult holds it."""
+
+    @property
+    def target(self) -> str: ...
+    @property
+    def location(self) -> str | None: ...
+    @property
+    def verified(self) -> bool: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+def backup_html(backup_id: str, targets: Sequence[TargetOutcome], lang: Lang) -> str:
+    """Where a backup went and whether each copy verified (/upload_logs, the panel)."""
+    lines = [f"<b>{escape(text('bot.backup.title', lang, backup_id=backup_id))}</b>"]
+    for t in targets:
+        if t.error:
+            lines.append(line("bot.backup.failed", lang, target=t.target, error=t.error))
+        else:
+            key = "bot.backup.verified" if t.verified else "bot.backup.unverified"
+            lines.append(line(key, lang, target=t.target, location=t.location))
+    return "\n".join(lines)
 
 
 def answer_text(answer: FeedbackAnswer, lang: Lang) -> str:
