@@ -90,7 +90,8 @@ def test_status_with_failures_and_a_waiting_outbox() -> None:
     assert lines[5].endswith("0 TP hits, 1.3 s")
     assert lines[6] == "  ⚠️ 1 coins had no candles in that pass"
     assert lines[7] == "• Announcements: 3 waiting, 1 failed"
-    assert lines[8] == "• Store: postgresql+psycopg://u:***@h/db &amp; &lt;x&gt;"
+    assert lines[8:10] == ["• Weekly report: not run yet", "• Backup: not run yet"]
+    assert lines[10] == "• Store: postgresql+psycopg://u:***@h/db &amp; &lt;x&gt;"
 
 
 def test_closed_and_cancelled_with_a_note_escaped() -> None:

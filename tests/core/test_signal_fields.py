@@ -45,14 +45,23 @@ def test_bad_symbols_are_refused_naming_symbol_and_value(raw: Any) -> None:
     assert repr(raw) in str(error)
 
 
+_PAIRS = st.builds(
+    lambda base, sep, quote: base + sep + quote,
+    st.text(alphabet="abcxyzABCXYZ0189", min_size=1, max_size=8),
+    st.sampled_from(["", "/", "-", "_", ":", " "]),
+    st.sampled_from(["USDT", "usdt", "BUSD", "btc", "USD"]),
+)
+
+
 @settings(max_examples=50)
-@given(st.text(max_size=30) | st.text(alphabet="abcXYZ019/-_: ", max_size=24))
+@given(_PAIRS | st.text(max_size=30) | st.text(alphabet="abcXYZ019/-_: ", max_size=24))
 def test_normalize_symbol_is_idempotent(raw: str) -> None:
+    """Whatever normalises, normalises to itself again (symbol-shaped inputs mostly, so
+    that most examples test something; what is refused is refused, no filtering)."""
     try:
         once = normalize_symbol(raw)
     except InvalidSignal:
-        once = None
-    assume(once is not None)  # not a symbol: nothing to normalise twice
+        return
     assert normalize_symbol(once) == once
 
 

@@ -5,6 +5,7 @@ SIGTERM, and the token never in what it prints."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -107,6 +108,11 @@ def test_the_bot_answers_announces_once_across_a_restart_and_stops_on_sigterm(
 
     with bot_process(env, "--candles", str(folder), cwd=tmp_path) as process:
         posts = fake_bot_api.wait_sent(CHAT, 3, timeout=60)
+        with Tracker.open(settings=settings_for(db_url)) as reader:  # the jobs' first tick
+            fake_bot_api.wait_for(lambda: any(  # catches the last 23:00 up: a backup
+                r.job == "backup" and r.state.value == "done"
+                for r in reader.app.store.latest_runs()), timeout=60)  # fmt: skip
+        jobs = ask(fake_bot_api, ADMIN, "/signal_stats")
         winrate = ask(fake_bot_api, ADMIN, "/winrate")
         status = ask(fake_bot_api, ADMIN_TWO, "/signal_stats")
         refused = ask(fake_bot_api, 3003, "/open")
@@ -122,7 +128,8 @@ def test_the_bot_answers_announces_once_across_a_restart_and_stops_on_sigterm(
     assert "• Winrate: 50.0% 🎯" in winrate
     assert "2 dicek, 2 selesai (1 win, 1 loss" in status
     assert refused == "⛔ Perintah ini hanya untuk admin."
-    assert "bot: stopped" in out
+    assert re.search(r"• Backup: .* — selesai \(\d+\.\d s\): signal_logs/backups/sigtrack-", jobs)
+    assert "bot: stopped" in out and "jobs on" in out
     assert fake_bot_api.token not in out + err
     assert any(c.method == "setMyCommands" for c in fake_bot_api.calls)
     assert btc != eth

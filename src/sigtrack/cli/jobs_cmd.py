@@ -4,7 +4,7 @@ once) and `sigtrack jobs status`."""
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated
 
 import typer
@@ -14,6 +14,7 @@ from sigtrack.cli.app import EXIT_FAILED, app, out, print_json, state
 from sigtrack.cli.signals_cmd import parse_time_option
 from sigtrack.core.jobs import RunState
 from sigtrack.core.render.jobs import job_label, local, run_json, run_line
+from sigtrack.core.texts import Lang
 from sigtrack.services.jobs import JobsService
 from sigtrack.services.scheduled import Send
 
@@ -39,8 +40,12 @@ def admins_sender(ctx: typer.Context) -> Send | None:
     return notifier.send
 
 
-def _service(ctx: typer.Context) -> JobsService:
-    return jobs_service(state(ctx).app, send=admins_sender(ctx))
+def _at(ctx: typer.Context, as_of: str | None) -> tuple[JobsService, tzinfo, Lang, datetime]:
+    """The jobs service, the display zone and language, and `now` (--as-of, else now)."""
+    st = state(ctx)
+    zone = st.settings.zone
+    now = parse_time_option(as_of, "--as-of", zone) if as_of else datetime.now(UTC)
+    return jobs_service(st.app, send=admins_sender(ctx)), zone, st.settings.lang, now
 
 
 @jobs_app.command("run-due")
@@ -50,10 +55,8 @@ def run_due(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Run every job whose slot is due and not yet claimed; record the missed ones."""
-    st = state(ctx)
-    zone, lang = st.settings.zone, st.settings.lang
-    now = parse_time_option(as_of, "--as-of", zone) if as_of else datetime.now(UTC)
-    outcomes = _service(ctx).run_due(now=now)
+    service, zone, lang, now = _at(ctx, as_of)
+    outcomes = service.run_due(now=now)
     if as_json:
         print_json([
             {"job": o.job, "slot": local(o.slot, zone), "state": o.state.value,
@@ -78,10 +81,8 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Each job: its schedule, its last runs, its next slot and the slots it missed."""
-    st = state(ctx)
-    zone, lang = st.settings.zone, st.settings.lang
-    now = parse_time_option(as_of, "--as-of", zone) if as_of else datetime.now(UTC)
-    statuses = _service(ctx).status(now=now)
+    service, zone, lang, now = _at(ctx, as_of)
+    statuses = service.status(now=now)
     if as_json:
         print_json([
             {"job": s.job, "schedule": str(s.schedule), "zone": str(zone),
