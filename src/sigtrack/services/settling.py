@@ -33,6 +33,7 @@ from sigtrack.core.pass_report import PassChanges, PassReport, Settled
 from sigtrack.core.policy import ResolutionPolicy
 from sigtrack.core.resolution import settle_many
 from sigtrack.services.ports import CandleSource, OpenSignals, SettledRows, SignalStore
+from sigtrack.services.tracking import _collector_paused as collector_paused
 
 # The values a pass returns are the core's; they are named here too, as this service's answer.
 __all__ = [
@@ -90,16 +91,26 @@ class SettlingService:
 
         `progress(done, total)` is told how many open signals are settled, as it goes.
         """
+        # a pass over many signals makes rows, texts and tuples by the hundred thousand,
+        # none of them cycles: the collector's full passes over them would be pure cost
+        with collector_paused():
+            return self._run_pass(now=now, symbols=symbols, progress=progress)
+
+    def _run_pass(
+        self, *, now: datetime, symbols: Collection[str] | None, progress: OnProgress | None
+    ) -> PassReport:
         started = time.monotonic()
         found = self._store.open_signals(symbols=None if symbols is None else set(symbols))
         total, done = len(found), 0
         tell = progress or (lambda done, total: None)
         tell(0, total)
-        names, groups = np.unique(np.array(found.symbols, dtype=object), return_inverse=True)
+        names = sorted(set(found.symbols))  # (np.unique sorts 100,000 objects: ~40 ms)
+        number_of = {name: number for number, name in enumerate(names)}
+        groups = np.fromiter(map(number_of.__getitem__, found.symbols), np.int64, total)
         parts: list[PassChanges] = []
         failures: list[tuple[str, str]] = []
-        for number, symbol in enumerate(names.tolist()):
-            group = found.take(np.flatnonzero(groups == number))
+        for number, symbol in enumerate(names):
+            group = found if len(names) == 1 else found.take(np.flatnonzero(groups == number))
             try:
                 for step, part in self._settle_symbol(symbol, group, now):
                     parts.append(part)

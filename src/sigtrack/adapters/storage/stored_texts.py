@@ -95,7 +95,6 @@ def outcome_texts(
         json.dumps(state.rule), mfe_text, mae_text,
         _reusing(number_column, state.horizon_mfe_pct[rows], mfe, mfe_text),
         _reusing(number_column, state.horizon_mae_pct[rows], mae, mae_text), complete, gaps,
-        _leg_lists(state, rows),
     )  # fmt: skip
     progress = (
         _int_column(state.legs_done[rows]), number_column(state.stop[rows]),
@@ -106,17 +105,19 @@ def outcome_texts(
         _reusing(number_column, state.horizon_adv_max[rows], adv, adv_text), complete,
         _int_column(state.close_kind[rows]),
     )  # fmt: skip
-    text = joined(
-        _object_pieces(_OUTCOME_KEYS, values, close=False)
-        + _object_pieces(_PROGRESS_KEYS, progress, opening=', "progress": {')
-        + ["}"]
-    )
+    text = joined([
+        *_object_pieces(_OUTCOME_KEYS[:-1], values, close=False),
+        ', "legs": ', *_leg_pieces(state, rows),
+        *_object_pieces(_PROGRESS_KEYS, progress, opening=', "progress": {'), "}",
+    ])  # fmt: skip
     found: list[str] = text.to_pylist()
     return found
 
 
-def _leg_lists(state: OutcomeBatch, rows: I64) -> Any:
-    """Each row's legs as the text of a JSON list (the first `n_legs` of its columns)."""
+def _leg_pieces(state: OutcomeBatch, rows: I64) -> list[Any]:
+    """The pieces of each row's legs as the text of a JSON list (the first `n_legs` of its
+    columns): a leg every row has goes in as its own pieces, joined once with the rest of
+    the outcome; a leg some rows lack is joined first, and "" where a row lacks it."""
     b, pieces = state.signals, ["["]
     n_legs = b.n_legs[rows]
     for j in range(b.targets.shape[1]):
@@ -129,9 +130,13 @@ def _leg_lists(state: OutcomeBatch, rows: I64) -> Any:
             _reusing(number_column, state.exit_price[rows, j], target, target_text), hit_ms,
             _reusing(_int_column, exit_, hit, hit_ms),
         )  # fmt: skip
-        leg = joined([", " if j else "", *_object_pieces(_LEG_KEYS, values)])
-        pieces.append(pc.if_else(mask(n_legs > j), leg, literal("")))
-    return joined([*pieces, "]"])
+        leg = [", " if j else "", *_object_pieces(_LEG_KEYS, values)]
+        has_leg = n_legs > j
+        if has_leg.all():
+            pieces += leg
+        else:
+            pieces.append(pc.if_else(mask(has_leg), joined(leg), literal("")))
+    return [*pieces, "]"]
 
 
 def _object_pieces(
@@ -147,7 +152,15 @@ def _object_pieces(
 def joined(pieces: Sequence[Any], *, nulls: str | None = _NULL) -> Any:
     """The row-wise concatenation of text columns and literals, a null (no value) written as
     `nulls` (None: the row's text is null)."""
-    columns = [literal(p) if isinstance(p, str) else p for p in pieces]
+    merged: list[Any] = []  # literals side by side go in as one (each piece costs per row)
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    columns = [
+        literal(p) if isinstance(p, str) else p for p in merged if not isinstance(p, str) or p
+    ]
     if nulls is None:
         return pc.binary_join_element_wise(*columns, literal(""))
     return pc.binary_join_element_wise(
@@ -159,7 +172,7 @@ def joined(pieces: Sequence[Any], *, nulls: str | None = _NULL) -> Any:
 def literal(text: str) -> Any:
     """An Arrow string scalar; from an array, as pa.scalar() imports pandas (0.3 s), and
     so does handing a compute function a Python str."""
-    return _string_array([text])[0]
+    return string_column([text])[0]
 
 
 def _valid(present: B) -> Any:
@@ -223,13 +236,13 @@ def quoted(values: Sequence[str | None]) -> Any:
     codes = np.fromiter(
         map({v: i for i, v in enumerate(distinct)}.__getitem__, values), np.int64, len(values)
     )
-    texts = _string_array([None if v is None else f'"{v}"' for v in distinct])
+    texts = string_column([None if v is None else f'"{v}"' for v in distinct])
     return texts.take(pa.Array.from_buffers(pa.int64(), len(codes), [None, pa.py_buffer(codes)]))
 
 
-def _string_array(texts: Sequence[str | None]) -> Any:
-    """An Arrow string column of a few texts, from its buffers: pa.array() imports pandas
-    (0.6 s)."""
+def string_column(texts: Sequence[str | None]) -> Any:
+    """An Arrow string column of the texts, made from its buffers: pa.array() imports
+    pandas (0.6 s)."""
     data = [(text or "").encode() for text in texts]
     offsets = np.cumsum([0, *map(len, data)], dtype=np.int32)
     present = np.array([text is not None for text in texts], dtype=bool)
@@ -246,6 +259,8 @@ def _iso_column(ms: I64) -> Any:
     text = pc.cast(seconds, pa.string())  # "2026-12-02 01:40:00"
     text = pc.replace_substring(text, pattern=" ", replacement="T")
     part = ms % 1000
+    if not part[ms != NO_TIME].any():  # whole seconds, as candle times are: no fraction
+        return joined(['"', text, 'Z"'], nulls=None)
     fraction = pc.utf8_slice_codeunits(_int_column(part + 1000), 1)  # 7 -> "1007" -> "007"
     fraction = pc.if_else(mask(part != 0), joined([".", fraction, "000"]), literal(""))
     return joined(['"', text, fraction, 'Z"'], nulls=None)
