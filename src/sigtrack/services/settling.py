@@ -32,8 +32,8 @@ from sigtrack.core.outcomes import (
 from sigtrack.core.pass_report import PassChanges, PassReport, Settled
 from sigtrack.core.policy import ResolutionPolicy
 from sigtrack.core.resolution import settle_many
+from sigtrack.services.collector import collector_paused
 from sigtrack.services.ports import CandleSource, OpenSignals, SettledRows, SignalStore
-from sigtrack.services.tracking import _collector_paused as collector_paused
 
 # The values a pass returns are the core's; they are named here too, as this service's answer.
 __all__ = [

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, tzinfo
 
@@ -30,6 +28,7 @@ from sigtrack.core.signals import (
     to_number,
 )
 from sigtrack.core.stats import WinrateSummary, cohort_start, summarize_winrate
+from sigtrack.services.collector import collector_paused
 from sigtrack.services.ports import NewSignal, SignalStore
 
 SignalInput = Signal | Mapping[str, object]
@@ -143,7 +142,7 @@ class TrackingService:
         self, signals: Iterable[SignalInput], *, now: datetime, strict: bool = False
     ) -> list[str]:
         """Validate inputs and store them in one transaction: all of them, or none."""
-        with _collector_paused():
+        with collector_paused():
             return self.track_many(self.validate_many(signals, now=now, strict=strict), now=now)
 
     def track_many(
@@ -291,23 +290,3 @@ def _repeated_ids(signals: Sequence[Signal]) -> list[tuple[int, InvalidInput]]:
             reason = f"repeats #{at} with other {', '.join(differences)} (got {signal.signal_id!r})"
             problems.append((index, InvalidSignal("signal_id", reason)))
     return problems
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """CPython's cycle collector paused while a batch is validated and stored.
-
-    A batch keeps several new objects per signal alive until it is stored, and every few
-    thousand of them start a full collection, which walks the whole heap: about 6 µs of
-    the 45 µs a signal costs in bench/store.py. Nothing is lost: cycles formed meanwhile
-    are collected after the batch. A collector found off (another caller's pause) is
-    left off.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
