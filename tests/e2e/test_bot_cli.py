@@ -192,3 +192,16 @@ def test_a_token_telegram_refuses_is_one_line_that_does_not_show_it(
         "error: Telegram refused the bot token (TELEGRAM_BOT_TOKEN)"
     )
     assert wrong not in done.stdout + done.stderr and "A" * 35 not in done.stderr
+
+
+def test_candles_that_are_not_there_are_refused_naming_the_option(
+    fake_bot_api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    env = environment(fake_bot_api, sqlite_url)
+
+    done = subprocess.run([*command(), "bot", "--candles", str(tmp_path / "nope")],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+                          check=False)  # fmt: skip
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].startswith("error: --candles: no such file or folder")

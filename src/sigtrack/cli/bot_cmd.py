@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -78,7 +77,7 @@ def bot(
     if settings.announce_chat and not no_monitor:
         announcer = telegram.Announcer(services=services, chat_id=settings.announce_chat,
                                        thread_id=settings.announce_thread)  # fmt: skip
-    loop = None if no_monitor else monitor_loop(st.app, candles=_existing(candles))
+    loop = None if no_monitor else monitor_loop(st.app, candles=candles)
     ticker = None
     if not no_jobs:
         from sigtrack.adapters.jobs import Ticker  # noqa: PLC0415
@@ -107,12 +106,6 @@ def bot(
         reason = str(exc).replace(token, "<token>")
         raise TelegramError(f"cannot reach the Telegram Bot API: {reason}") from None
     out.print("bot: stopped", markup=False)
-
-
-def _existing(candles: Path | None) -> Path | None:
-    if candles is not None and not candles.exists():
-        raise InvalidInput("--candles", f"no such file or folder (got {str(candles)!r})")
-    return candles
 
 
 def log_without_token(token: str) -> None:
