@@ -38,6 +38,7 @@ from sigtrack.services.status import StatusService
 from sigtrack.services.tracking import TrackingService
 
 if TYPE_CHECKING:
+    from sigtrack.adapters.http import ApiServices
     from sigtrack.adapters.telegram import Access, BotServices
 
 
@@ -211,6 +212,20 @@ def bot_services(app: App) -> BotServices:
         zone=app.settings.zone,
         lang=app.settings.lang,
         backup_now=lambda now: app.backups.backup(backup_targets(app.settings), now=now),
+    )
+
+
+def api_services(app: App, *, send: Send | None = None) -> ApiServices:
+    """The services the HTTP API's routes call, in the configured zone and language."""
+    from sigtrack.adapters.http import ApiServices  # noqa: PLC0415 — FastAPI loads in `serve`
+
+    return ApiServices(
+        tracking=app.tracking,
+        analysis=app.analysis,
+        status=app.status,
+        jobs=jobs_service(app, send=send),
+        zone=app.settings.zone,
+        lang=app.settings.lang,
     )
 
 

@@ -20,6 +20,7 @@ from sigtrack.core.texts import Lang, parse_lang
 DEFAULT_DATA_DIR = Path("signal_logs")
 CONFIG_FILE = Path("sigtrack.toml")
 _PASSWORD_RE = re.compile(r"(://[^:/@]+:)[^@]+@")
+API_READS = ("open", "token")
 _CHAT_RE = re.compile(r"-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}")
 
 
@@ -62,6 +63,8 @@ class Settings:
     backup_keep_daily: int = 7
     backup_keep_weekly: int = 4
     s3_endpoint_url: str = ""  # empty: AWS; else e.g. Supabase storage's S3 endpoint
+    # the HTTP API (adapters/http); its tokens are read by `sigtrack serve`, never kept here
+    api_reads: str = "open"  # "open": anyone may read; "token": reads need a token too
     # the automatic jobs (services/jobs.py), in the display zone
     weekly_report_at: str = "mon 09:00"
     backup_at: str = "23:00"
@@ -87,6 +90,10 @@ class Settings:
                 "announce_chat",
                 "must be a chat id like -1001234567890 or @channelname "
                 f"(got {self.announce_chat!r})",
+            )
+        if self.api_reads not in API_READS:
+            raise InvalidInput(
+                "api_reads", f"must be one of {', '.join(API_READS)} (got {self.api_reads!r})"
             )
         for name in ("backup_keep_daily", "backup_keep_weekly"):
             if getattr(self, name) < 0:
@@ -186,6 +193,7 @@ _ENV = {
     "SIGTRACK_BACKUP_KEEP_DAILY": "backup_keep_daily",
     "SIGTRACK_BACKUP_KEEP_WEEKLY": "backup_keep_weekly",
     "SIGTRACK_S3_ENDPOINT_URL": "s3_endpoint_url",
+    "SIGTRACK_API_READS": "api_reads",
     "SIGTRACK_WEEKLY_REPORT_AT": "weekly_report_at",
     "SIGTRACK_BACKUP_AT": "backup_at",
 }

@@ -71,6 +71,6 @@ def test_migration_0006_goes_down_and_up_again(db_url: str) -> None:
     assert {"jobs", "job_runs"}.isdisjoint(inspect(engine).get_table_names())
 
     assert migrate(engine) is True
-    assert current_revision(engine) == HEAD_REVISION == "0006"
+    assert current_revision(engine) == HEAD_REVISION  # 0006 and every later one
     assert store.register_job("backup", now=SLOT + timedelta(days=1)) == SLOT + timedelta(days=1)
     engine.dispose()

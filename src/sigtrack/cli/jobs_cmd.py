@@ -13,7 +13,8 @@ from sigtrack.bootstrap import jobs_service
 from sigtrack.cli.app import EXIT_FAILED, app, out, print_json, state
 from sigtrack.cli.signals_cmd import parse_time_option
 from sigtrack.core.jobs import RunState
-from sigtrack.core.render.jobs import job_label, local, run_json, run_line
+from sigtrack.core.render.jobs import job_label, job_status_json, local, run_line
+from sigtrack.core.render.values import iso
 from sigtrack.core.texts import Lang
 from sigtrack.services.jobs import JobsService
 from sigtrack.services.scheduled import Send
@@ -59,7 +60,7 @@ def run_due(
     outcomes = service.run_due(now=now)
     if as_json:
         print_json([
-            {"job": o.job, "slot": local(o.slot, zone), "state": o.state.value,
+            {"job": o.job, "slot": iso(o.slot, zone), "state": o.state.value,
              "attempt": o.attempt, "error": o.error, "detail": dict(o.detail)}
             for o in outcomes
         ])  # fmt: skip
@@ -84,13 +85,7 @@ def status(
     service, zone, lang, now = _at(ctx, as_of)
     statuses = service.status(now=now)
     if as_json:
-        print_json([
-            {"job": s.job, "schedule": str(s.schedule), "zone": str(zone),
-             "grace": s.grace.value, "next_slot": local(s.next_slot, zone),
-             "runs": [run_json(r, zone) for r in s.runs],
-             "missed": [run_json(r, zone) for r in s.missed]}
-            for s in statuses
-        ])  # fmt: skip
+        print_json([job_status_json(s, zone) for s in statuses])
         return
     for s in statuses:
         head = f"{job_label(s.job, lang)} — {s.schedule} ({zone}), next {local(s.next_slot, zone)}"

@@ -166,3 +166,17 @@ class StoreStatus:
     outbox: OutboxCounts
     store: str  # which store: the URL with its password masked
     jobs: tuple[JobRun, ...] = ()  # the newest run of each automatic job
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Health:
+    """What `/healthz` answers: the store reachable or why not, and when it last worked."""
+
+    store: str  # which store: the URL with its password masked
+    error: str | None  # why the store could not be read (None: it answered)
+    status: StoreStatus | None  # None when the store did not answer
+    last_backup: JobRun | None  # the newest backup run that wrote and verified every copy
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None

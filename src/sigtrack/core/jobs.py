@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from sigtrack.core.schedule import Grace, Schedule
+
 
 class JobName(StrEnum):
     WEEKLY_REPORT = "weekly_report"  # the last complete week's report to the admins
@@ -32,3 +34,16 @@ class JobRun:
     error: str | None = None
     detail: Mapping[str, object] = field(default_factory=dict)
     told: bool = False  # the admins were told of a miss or a final failure
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobStatus:
+    job: str
+    schedule: Schedule
+    grace: Grace
+    runs: tuple[JobRun, ...]  # newest first
+    next_slot: datetime
+
+    @property
+    def missed(self) -> tuple[JobRun, ...]:
+        return tuple(r for r in self.runs if r.state is RunState.MISSED)

@@ -17,6 +17,7 @@ from sigtrack.core.breakdowns import DEFAULT_MIN_N, Breakdown, BreakdownKey, par
 from sigtrack.core.comparison import SEED, Comparison, compare
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.filters import SignalFilter, parse_filter
+from sigtrack.core.overview import Overview
 from sigtrack.core.performance import Performance, summarize
 from sigtrack.core.policy import ResolutionPolicy
 from sigtrack.core.records import SignalRecord
@@ -31,9 +32,11 @@ from sigtrack.core.whatif import (
     WhatIf,
     whatif_advice,
 )
+from sigtrack.services.overview import build_overview
 from sigtrack.services.ports import CandleSources, SignalStore, SignalTableWriter
 from sigtrack.services.reports import build_weekly_report
 from sigtrack.services.statistics import breakdown_for, run_whatif
+from sigtrack.services.status import open_list
 
 EXCHANGE = "exchange"  # `candles=` naming the configured exchange rather than files
 
@@ -83,6 +86,26 @@ class AnalysisService:
         key = parse_breakdown_key(by)
         return breakdown_for(self.store, key, since=since, until=until, zone=self.zone,
                              min_n=min_n)  # fmt: skip
+
+    def overview(
+        self,
+        *,
+        now: datetime,
+        days: int | None = 30,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        min_n: int = DEFAULT_MIN_N,
+    ) -> Overview:
+        """The dashboard's window: the last `days` days up to now (display zone), or
+        [since, until); the open signals beside it."""
+        start, end = self.window(now=now, days=days, since=since, until=until)
+        if end <= start:
+            raise InvalidInput("until", f"must be after since (got {start.isoformat()} .. "
+                               f"{end.isoformat()})")  # fmt: skip
+        return build_overview(self.store, since=start, until=end,
+                              days=None if since is not None else days, zone=self.zone,
+                              open_signals=open_list(self.store, now=now),
+                              min_n=min_n)  # fmt: skip
 
     def compare(
         self, a: SignalFilter | str, b: SignalFilter | str, *, seed: int = SEED

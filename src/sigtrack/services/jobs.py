@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
-from sigtrack.core.jobs import JobRun, RunState
+from sigtrack.core.jobs import JobStatus, RunState
 from sigtrack.core.schedule import Grace, Schedule
 from sigtrack.services.ports import SignalStore
 
@@ -49,19 +49,6 @@ class RunOutcome:
     attempt: int = 0
     error: str | None = None
     detail: Mapping[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class JobStatus:
-    job: str
-    schedule: Schedule
-    grace: Grace
-    runs: tuple[JobRun, ...]  # newest first
-    next_slot: datetime
-
-    @property
-    def missed(self) -> tuple[JobRun, ...]:
-        return tuple(r for r in self.runs if r.state is RunState.MISSED)
 
 
 class JobsService:

@@ -213,9 +213,15 @@ class SignalStore(Protocol):
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int | None = None,
+        offset: int = 0,
         oldest_first: bool = False,
     ) -> Iterator[SignalRecord]:
-        """Matching signals, newest first unless `oldest_first`, streamed in batches."""
+        """Matching signals, newest first unless `oldest_first`, streamed in batches;
+        `offset` skips that many of them first (a page of a listing)."""
+        ...
+
+    def recent_closes(self, *, since: datetime, until: datetime, limit: int) -> list[SignalRecord]:
+        """The signals closed in [since, until) (cancelled ones too), newest close first."""
         ...
 
     def list_matching(self, chosen: SignalFilter) -> Iterator[SignalRecord]:

@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
-from sigtrack.core.bot_records import StoreStatus
+from sigtrack.core.bot_records import Health, StoreStatus
+from sigtrack.core.errors import StorageError
+from sigtrack.core.jobs import JobName, RunState
 from sigtrack.core.open_signals import OpenList, open_view
 from sigtrack.core.signals import Status
 from sigtrack.core.stats import cohort_start
 from sigtrack.services.ports import SignalStore
 
+BACKUP_LOOKBACK = 10  # the backup runs looked at for the last verified one
 OPEN_LIMIT = 50  # the open signals a view lists, oldest first; the count says how many more
 
 
@@ -32,9 +35,25 @@ class StatusService:
             jobs=tuple(self.store.latest_runs()),
         )
 
+    def health(self, *, now: datetime) -> Health:
+        """The store reachable (its status), or the reason it is not; never raises for a
+        store that is down."""
+        try:
+            status = self.status(now=now)
+            backups = self.store.job_runs(JobName.BACKUP.value, limit=BACKUP_LOOKBACK)
+        except StorageError as exc:
+            return Health(store=self.store_name, error=str(exc), status=None, last_backup=None)
+        done = next((run for run in backups if run.state is RunState.DONE), None)
+        return Health(store=self.store_name, error=None, status=status, last_backup=done)
+
     def open_signals(self, *, now: datetime, limit: int = OPEN_LIMIT) -> OpenList:
         """The open signals, oldest first, with their age and distances to the next target
         and the stop at the last price a pass read."""
-        total = self.store.store_counts(since=now).open
-        records = self.store.list_signals(status=Status.ACTIVE, limit=limit, oldest_first=True)
-        return OpenList(views=tuple(open_view(r, now) for r in records), total=total)
+        return open_list(self.store, now=now, limit=limit)
+
+
+def open_list(store: SignalStore, *, now: datetime, limit: int = OPEN_LIMIT) -> OpenList:
+    """`StatusService.open_signals` (the dashboard shows the same list)."""
+    total = store.store_counts(since=now).open
+    records = store.list_signals(status=Status.ACTIVE, limit=limit, oldest_first=True)
+    return OpenList(views=tuple(open_view(r, now) for r in records), total=total)

@@ -206,20 +206,26 @@ class TrackingService:
         *,
         status: Status | str | None = None,
         since: datetime | None = None,
+        until: datetime | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[SignalRecord]:
+        """Stored signals created in [since, until), newest first; a page of them with
+        `limit` and `offset`."""
         if status is not None and not isinstance(status, Status):
             try:
                 status = Status(str(status).upper())
             except ValueError:
                 raise InvalidInput("status", f"must be active or closed (got {status!r})") from None
-        if limit is not None and (
-            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
-        ):
+        if limit is not None and not _is_count(limit, least=1):
             raise InvalidInput("limit", f"must be a whole number of at least 1 (got {limit!r})")
-        if since is not None and since.tzinfo is None:
-            raise InvalidInput("since", f"must carry a time zone (got {since.isoformat()})")
-        return list(self.store.list_signals(status=status, since=since, limit=limit))
+        if not _is_count(offset, least=0):
+            raise InvalidInput("offset", f"must be a whole number of at least 0 (got {offset!r})")
+        for name, moment in (("since", since), ("until", until)):
+            if moment is not None and moment.tzinfo is None:
+                raise InvalidInput(name, f"must carry a time zone (got {moment.isoformat()})")
+        return list(self.store.list_signals(status=status, since=since, until=until,
+                                            limit=limit, offset=offset))  # fmt: skip
 
     def track_command(
         self,
@@ -239,6 +245,10 @@ class TrackingService:
         since = cohort_start(now, days, self.zone)
         counts = self.store.result_counts(since, now)
         return summarize_winrate(counts, days=days, since=since, until=now)
+
+
+def _is_count(value: object, *, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
 
 
 def make_activity(

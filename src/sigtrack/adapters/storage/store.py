@@ -155,6 +155,7 @@ class SqlSignalStore:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int | None = None,
+        offset: int = 0,
         oldest_first: bool = False,
     ) -> Iterator[SignalRecord]:
         order = (signals.c.created_at, signals.c.id)
@@ -167,10 +168,22 @@ class SqlSignalStore:
             query = query.where(signals.c.created_at < until)
         if limit is not None:
             query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         with self._reading() as conn:
             result = conn.execution_options(yield_per=BATCH).execute(query).mappings()
             for batch in result.partitions():
                 yield from load_records(conn, batch)
+
+    def recent_closes(self, *, since: datetime, until: datetime, limit: int) -> list[SignalRecord]:
+        query = (
+            select(signals)
+            .where(signals.c.closed_at >= since, signals.c.closed_at < until)
+            .order_by(signals.c.closed_at.desc(), signals.c.id.desc())
+            .limit(limit)
+        )
+        with self._reading() as conn:
+            return load_records(conn, list(conn.execute(query).mappings()))
 
     def list_matching(self, chosen: SignalFilter) -> Iterator[SignalRecord]:
         query = matching_signals(chosen, self._engine.dialect.name)

@@ -70,6 +70,7 @@ signals = Table(
     # winrate(days) reads only this index: a cohort scan with no table lookups.
     Index(None, "created_at", "status", "result", "pnl_pct"),
     Index(None, "status", "symbol"),
+    Index(None, "closed_at"),  # the newest closes of a window (migration 0007)
 )
 
 signal_events = Table(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 
-from sigtrack.core.jobs import JobRun
+from sigtrack.core.jobs import JobRun, JobStatus
 from sigtrack.core.render.telegram_html import escape
 from sigtrack.core.render.values import Json, iso
 from sigtrack.core.texts import TEXTS, Lang, text
@@ -70,4 +70,17 @@ def run_json(run: JobRun, zone: tzinfo) -> Json:
         "error": run.error,
         "detail": dict(run.detail),
         "told": run.told,
+    }
+
+
+def job_status_json(s: JobStatus, zone: tzinfo) -> Json:
+    """One job as `sigtrack jobs status --json` and `GET /jobs` show it."""
+    return {
+        "job": s.job,
+        "schedule": str(s.schedule),
+        "zone": str(zone),
+        "grace": s.grace.value,
+        "next_slot": iso(s.next_slot, zone),
+        "runs": [run_json(r, zone) for r in s.runs],
+        "missed": [run_json(r, zone) for r in s.missed],
     }
