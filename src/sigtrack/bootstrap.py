@@ -125,7 +125,7 @@ def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
             dumper=StoreDump(engine),
             export_jsonl=lambda folder: legacy.export_files(folder, aware=True),
             open_scratch=_scratch_store,
-            sigtrack_version=_version(),
+            sigtrack_version=installed_version(),
             keep_daily=settings.backup_keep_daily,
             keep_weekly=settings.backup_keep_weekly,
             zone=settings.zone,
@@ -133,7 +133,7 @@ def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
     )
 
 
-def _version() -> str:
+def installed_version() -> str:
     """sigtrack's version as installed (the package's `__version__` imports this module)."""
     try:
         return metadata.version("sigtrack")

@@ -7,7 +7,7 @@ import functools
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -198,6 +198,33 @@ def configure_logging(*, verbose: bool) -> None:
     )
     if verbose:
         logging.getLogger().setLevel(logging.INFO)
+
+
+class SecretMasking(logging.Formatter):
+    """A handler's formatter with every secret replaced in the whole formatted record,
+    traceback included."""
+
+    def __init__(self, inner: logging.Formatter | None, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self._inner = inner or logging.Formatter()
+        self.secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        shown = self._inner.format(record)
+        for secret in self.secrets:
+            shown = shown.replace(secret, "<secret>")
+        return shown
+
+
+def mask_in_logs(secrets: Iterable[str]) -> None:
+    """Every handler of the root logger masks `secrets` (tokens, keys) from now on."""
+    chosen = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
+    for handler in logging.getLogger().handlers:
+        current = handler.formatter
+        if isinstance(current, SecretMasking):
+            current.secrets = tuple(dict.fromkeys((*current.secrets, *chosen)))
+        else:
+            handler.setFormatter(SecretMasking(current, chosen))
 
 
 @app.callback()

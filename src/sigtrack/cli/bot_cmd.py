@@ -6,12 +6,15 @@ from __future__ import annotations
 import logging
 import os
 import re
-from typing import Annotated
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, Any
 
 import typer
 
 from sigtrack.bootstrap import bot_access, bot_services, jobs_service, monitor_loop
-from sigtrack.cli.app import app, out, state
+from sigtrack.cli.app import State, app, out, state
 from sigtrack.cli.settle_cmd import CandlesOption
 from sigtrack.core.errors import InvalidInput, SigtrackError
 
@@ -55,6 +58,30 @@ def bot(
     admin panel, the feedback buttons, the settling monitor, the announcements and the
     automatic jobs (the weekly report, the backup)."""
     token = bot_token()
+    telegram = _telegram_adapter()
+    from telegram.error import InvalidToken, NetworkError  # noqa: PLC0415
+
+    log_without_token(token)
+    built = build_bot(state(ctx), token, monitor=not no_monitor, jobs=not no_jobs,
+                      candles=candles)  # fmt: skip
+    out.print(f"bot: polling {built.summary} (Ctrl-C or SIGTERM stops)", markup=False)
+    try:
+        telegram.run_polling(built.application)
+    except InvalidToken:
+        raise TelegramError(f"Telegram refused the bot token ({TOKEN_VARIABLE})") from None
+    except NetworkError as exc:
+        reason = str(exc).replace(token, "<token>")
+        raise TelegramError(f"cannot reach the Telegram Bot API: {reason}") from None
+    out.print("bot: stopped", markup=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltBot:
+    application: Any  # a PTB Application, its background chained to post_init / post_stop
+    summary: str  # what runs, for the start-up line
+
+
+def _telegram_adapter() -> ModuleType:
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # this process reads durations as timedelta
     try:
         from sigtrack.adapters import telegram  # noqa: PLC0415 — the telegram extra
@@ -62,10 +89,16 @@ def bot(
         raise InvalidInput(
             "telegram", "needs python-telegram-bot: pip install 'sigtrack[telegram]'"
         ) from None
-    from telegram.error import InvalidToken, NetworkError  # noqa: PLC0415
+    return telegram
 
-    log_without_token(token)
-    st = state(ctx)
+
+def build_bot(
+    st: State, token: str, *, monitor: bool, jobs: bool, candles: Path | None
+) -> BuiltBot:
+    """The stand-alone bot's Application with its handlers and, started and stopped with
+    it, the settling monitor with the announcements and the jobs' ticker (`sigtrack bot`,
+    `sigtrack serve`)."""
+    telegram = _telegram_adapter()
     settings, services = st.settings, bot_services(st.app)
     access = bot_access(settings)
     if not access.admin_ids:
@@ -74,38 +107,30 @@ def bot(
             " and /winrate" if access.public_winrate else "",
         )
     announcer = None
-    if settings.announce_chat and not no_monitor:
+    if settings.announce_chat and monitor:
         announcer = telegram.Announcer(services=services, chat_id=settings.announce_chat,
                                        thread_id=settings.announce_thread)  # fmt: skip
-    loop = None if no_monitor else monitor_loop(st.app, candles=candles)
+    loop = monitor_loop(st.app, candles=candles) if monitor else None
     ticker = None
-    if not no_jobs:
+    if jobs:
         from sigtrack.adapters.jobs import Ticker  # noqa: PLC0415
 
         notifier = telegram.TelegramNotifier(token, admin_ids=settings.admin_ids,
                                              base_url=settings.telegram_base_url)  # fmt: skip
-        jobs = jobs_service(st.app, send=notifier.send)
-        ticker = Ticker(lambda now: jobs.run_due(now=now))
+        service = jobs_service(st.app, send=notifier.send)
+        ticker = Ticker(lambda now: service.run_due(now=now))
     application = telegram.build_application(token, base_url=settings.telegram_base_url)
     background = telegram.Background(announcer=announcer, monitor=loop, ticker=ticker)
     telegram.register_handlers(application, services, access, background=background,
                                publish_menu=True)  # fmt: skip
     application.add_error_handler(telegram.log_error)
-    out.print(
-        f"bot: polling {settings.telegram_base_url or 'api.telegram.org'}; "
+    summary = (
+        f"{settings.telegram_base_url or 'api.telegram.org'}; "
         f"monitor {'off' if loop is None else 'on'}, announcements "
         f"{'to ' + settings.announce_chat if announcer else 'off'}, jobs "
-        f"{'off' if ticker is None else 'on'} (Ctrl-C or SIGTERM stops)",
-        markup=False,
+        f"{'off' if ticker is None else 'on'}"
     )
-    try:
-        telegram.run_polling(application)
-    except InvalidToken:
-        raise TelegramError(f"Telegram refused the bot token ({TOKEN_VARIABLE})") from None
-    except NetworkError as exc:
-        reason = str(exc).replace(token, "<token>")
-        raise TelegramError(f"cannot reach the Telegram Bot API: {reason}") from None
-    out.print("bot: stopped", markup=False)
+    return BuiltBot(application=application, summary=summary)
 
 
 def log_without_token(token: str) -> None:

@@ -12,6 +12,7 @@ import typer
 from sigtrack.bootstrap import jobs_service
 from sigtrack.cli.app import EXIT_FAILED, app, out, print_json, state
 from sigtrack.cli.signals_cmd import parse_time_option
+from sigtrack.config import Settings
 from sigtrack.core.jobs import RunState
 from sigtrack.core.render.jobs import job_label, job_status_json, local, run_line
 from sigtrack.core.render.values import iso
@@ -26,7 +27,7 @@ app.add_typer(jobs_app, name="jobs")
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Take 'now' to be this time (ISO-8601).")]
 
 
-def admins_sender(ctx: typer.Context) -> Send | None:
+def admins_sender(settings: Settings) -> Send | None:
     """The admins' Telegram sender when TELEGRAM_BOT_TOKEN is set (None: no token)."""
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
@@ -34,7 +35,6 @@ def admins_sender(ctx: typer.Context) -> Send | None:
     from sigtrack.adapters.telegram import TelegramNotifier  # noqa: PLC0415
     from sigtrack.cli.bot_cmd import bot_token, log_without_token  # noqa: PLC0415
 
-    settings = state(ctx).settings
     log_without_token(bot_token())
     notifier = TelegramNotifier(token, admin_ids=settings.admin_ids,
                                 base_url=settings.telegram_base_url)  # fmt: skip
@@ -46,7 +46,7 @@ def _at(ctx: typer.Context, as_of: str | None) -> tuple[JobsService, tzinfo, Lan
     st = state(ctx)
     zone = st.settings.zone
     now = parse_time_option(as_of, "--as-of", zone) if as_of else datetime.now(UTC)
-    return jobs_service(st.app, send=admins_sender(ctx)), zone, st.settings.lang, now
+    return jobs_service(st.app, send=admins_sender(st.settings)), zone, st.settings.lang, now
 
 
 @jobs_app.command("run-due")

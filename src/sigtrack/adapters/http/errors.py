@@ -1,7 +1,7 @@
 """The one place the API turns errors into answers: JSON naming the field and the reason,
 with the status that says whose fault it is (422 bad input, 404 unknown id, 409 conflict,
 401 / 403 access, 503 store down). An unexpected error is a 500 that says nothing of the
-internals; it is logged."""
+internals; the server logs it."""
 
 from __future__ import annotations
 
@@ -104,5 +104,5 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("%s %s failed", request.method, request.url.path)
+    # the server logs the traceback itself (uvicorn: "Exception in ASGI application")
     return error_response(500, "server", "an internal error; it is logged")

@@ -12,6 +12,8 @@ from sigtrack.adapters.telegram.app import (
     quiet_http_logs,
     register_handlers,
     run_polling,
+    start_embedded,
+    stop_embedded,
 )
 from sigtrack.adapters.telegram.buttons import feedback_keyboard
 from sigtrack.adapters.telegram.context import Access, BotServices
@@ -21,5 +23,5 @@ __all__ = [
     "Access", "Announcer", "Background", "BotServices", "Delivery", "TelegramNotifier",
     "build_application",
     "feedback_keyboard", "log_error", "mask_token_in_logs", "publish_commands",
-    "quiet_http_logs", "register_handlers", "run_polling",
+    "quiet_http_logs", "register_handlers", "run_polling", "start_embedded", "stop_embedded",
 ]  # fmt: skip

@@ -196,3 +196,29 @@ def run_polling(application: AnyApplication) -> None:
         allowed_updates=Update.ALL_TYPES,
         stop_signals=(signal.SIGINT, signal.SIGTERM),
     )
+
+
+async def start_embedded(application: AnyApplication) -> None:
+    """Start the bot inside an asyncio program that owns the loop and the signals (the
+    API server of `sigtrack serve`), in `run_polling`'s order: initialize, post_init
+    (the background, the menu), polling, start."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    if application.updater is not None:
+        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    await application.start()
+
+
+async def stop_embedded(application: AnyApplication) -> None:
+    """`start_embedded`'s reverse: polling stops, handlers finish, post_stop (the
+    background: the current settling pass finishes), shutdown."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
