@@ -1,4 +1,5 @@
-# sigtrack: `make demo` runs the main job offline on SQLite; `make test` runs every test.
+# sigtrack: `make demo` runs the main job offline on SQLite and serves its dashboard
+# (`make demo DEMO_ARGS=--no-serve` stops after the report); `make test` runs every test.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -20,7 +21,7 @@ $(VENV)/.installed-dev: $(PY) pyproject.toml
 	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/sigtrack demo
+	$(BIN)/sigtrack demo $(DEMO_ARGS)
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -q

@@ -60,7 +60,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
         patch.chdir(folder)
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
-            code = main(["demo", "--dir", str(folder)])
+            code = main(["demo", "--dir", str(folder), "--no-serve"])
         assert code == 0, printed.getvalue()
         yield printed.getvalue(), folder
 

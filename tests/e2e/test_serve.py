@@ -155,3 +155,24 @@ def test_two_servers_on_one_postgresql_store_run_each_job_slot_once(
     assert len(backups) == 1, backups
     backup = next(j for j in jobs if j["job"] == "backup")
     assert [r["state"] for r in backup["runs"]] == ["done"]
+
+
+def test_the_demo_ends_serving_its_dashboard_with_the_example_history_in_view(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {k: v for k, v in environment(fake_bot_api, "").items()
+           if k not in ("SIGTRACK_DATABASE_URL", "TELEGRAM_BOT_TOKEN")}  # fmt: skip
+    with sigtrack_process(env, "demo", "--dir", str(tmp_path / "demo"), "--port", str(port),
+                          cwd=tmp_path) as process:  # fmt: skip
+        wait_ready(process, f"http://127.0.0.1:{port}", timeout=120)
+        page = httpx.get(f"http://127.0.0.1:{port}/")
+        window = "since=2026-09-07&until=2026-11-16"
+        shown = httpx.get(f"http://127.0.0.1:{port}/stats/overview?{window}").json()
+        out, _ = stop(process)
+
+    assert f"serve: dashboard http://127.0.0.1:{port}/?{window}" in out
+    assert "LAPORAN MINGGUAN SIGNAL" in out and "serve: stopped" in out
+    assert page.status_code == 200
+    assert shown["performance"]["total"] > 100 and shown["by_symbol"]["rows"]
+    assert "writes off (set SIGTRACK_API_TOKEN)" in out

@@ -135,8 +135,15 @@ def demo(
             "instead of the bundled generated ones.",
         ),
     ] = None,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Stop after the report (scripts, CI).")
+    ] = False,
+    port: Annotated[
+        str, typer.Option(metavar="N", help="Port of the dashboard served at the end.")
+    ] = "8000",
 ) -> None:
-    """Import an example history, settle its open signals, print the winrate and the report."""
+    """Import an example history, settle its open signals, print the winrate and the report,
+    then serve the dashboard on 127.0.0.1 until Ctrl-C (unless --no-serve)."""
     st = state(ctx)
     history = _copy_bundled("demo_data", directory / "demo_history", ".jsonl")
     bundled = candles is None
@@ -175,6 +182,17 @@ def demo(
     since = f"--since {DEMO_HISTORY_START.astimezone(zone):%Y-%m-%d}"
     for then in (f"stats --by tag {since}", "compare --a strategy=v1 --b strategy=v2", "advise"):
         out.print(f"            sigtrack --db {url} {then}", markup=False)
+    if no_serve:
+        return
+    from sigtrack.cli.serve_cmd import parse_port, run_server  # noqa: PLC0415
+
+    window = ""
+    if bundled:  # the example history's own dates: a window of the last N days would be empty
+        first, last = DEMO_HISTORY_START.astimezone(zone), DEMO_HISTORY_END.astimezone(zone)
+        window = f"?since={first:%Y-%m-%d}&until={last:%Y-%m-%d}"
+    out.print("\nThe dashboard of the example history (offline; Ctrl-C stops):", markup=False)
+    run_server(st, host="127.0.0.1", port=parse_port(port), monitor=False, jobs=False,
+               bot=False, page=window)  # fmt: skip
 
 
 def _copy_bundled(package_dir: str, target: Path, suffix: str) -> Path:

@@ -57,12 +57,12 @@ def serve(
 ) -> None:
     """Run the HTTP API and the dashboard, the settling monitor, the automatic jobs and the
     Telegram bot (when TELEGRAM_BOT_TOKEN is set) until SIGINT / SIGTERM."""
-    run_server(state(ctx), host=host, port=_port(port), monitor=not no_monitor,
+    run_server(state(ctx), host=host, port=parse_port(port), monitor=not no_monitor,
                jobs=not no_jobs, bot=not no_bot, candles=candles,
                access_log=access_log)  # fmt: skip
 
 
-def _port(value: str) -> int:
+def parse_port(value: str) -> int:
     number = whole_number(value, "--port")
     if number is None or not 0 <= number <= 65_535:
         raise InvalidInput("--port", f"must be a port from 0 to 65535 (got {value!r})")
