@@ -216,3 +216,22 @@ job_runs = Table(
     Column("told", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("job", "slot"),
 )
+
+# Migration 0008. `journal_applied`: the journaled operations applied (services/journal.py),
+# marked in the transaction that applies each. `settle_claims`: a row per symbol that the
+# monitors lock (`FOR UPDATE SKIP LOCKED`, PostgreSQL) to share the open signals.
+journal_applied = Table(
+    "journal_applied",
+    metadata,
+    Column("op_id", String(40), primary_key=True),
+    Column("applied_at", UtcDateTime, nullable=False),
+    Column("outcome", String(200), nullable=False),
+)
+
+settle_claims = Table(
+    "settle_claims",
+    metadata,
+    Column("symbol", String(32), primary_key=True),
+    Column("claimed_by", String(64)),
+    Column("claimed_at", UtcDateTime),
+)
