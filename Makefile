@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test check format lint types contracts bench bench-settle bench-settle-e2e bench-stats bench-activity clean
+.PHONY: demo test check format lint types contracts bench bench-settle bench-settle-e2e bench-stats bench-activity bench-api clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sigtrack needs Python >= 3.11 (got %s)" % sys.version.split()[0]'
@@ -53,6 +53,9 @@ bench-activity: $(VENV)/.installed-dev
 
 bench-settle-e2e: $(VENV)/.installed-dev
 	$(PY) bench/settle_e2e.py
+
+bench-api: $(VENV)/.installed-dev
+	$(PY) bench/api.py
 
 $(VENV)/.installed-bench: $(VENV)/.installed-dev
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
