@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sigtrack.adapters.journal import JournalFile
 from sigtrack.adapters.jsonl import read_legacy_files, write_legacy_files
 from sigtrack.adapters.market.cache import CachedCandleSource
 from sigtrack.adapters.market.files import FileCandleSource
@@ -19,7 +20,7 @@ from sigtrack.adapters.storage import SqlSignalStore, create_store_engine, migra
 from sigtrack.adapters.storage.dump import StoreDump
 from sigtrack.adapters.tabular import signals_table, write_table
 from sigtrack.config import Settings, mask_url
-from sigtrack.core.errors import InvalidInput
+from sigtrack.core.errors import InvalidInput, StoreUnavailable
 from sigtrack.core.jobs import JobName
 from sigtrack.core.records import SignalRecord
 from sigtrack.core.render.jobs import notice_html
@@ -30,6 +31,7 @@ from sigtrack.services.announcements import AnnouncementService
 from sigtrack.services.backups import BackupService
 from sigtrack.services.feedback import FeedbackService
 from sigtrack.services.jobs import Job, JobsService
+from sigtrack.services.journal import JournalService
 from sigtrack.services.legacy import LegacyService
 from sigtrack.services.ports import BackupTarget, CandleSource
 from sigtrack.services.scheduled import Send, backup_job, weekly_report_job
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 class App:
     settings: Settings
     store: SqlSignalStore
+    journal: JournalService  # where writes go while the store does not answer
     tracking: TrackingService
     analysis: AnalysisService
     legacy: LegacyService
@@ -88,14 +91,22 @@ def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
         busy_timeout_s=settings.sqlite_busy_timeout_s,
         sqlite_synchronous=settings.sqlite_synchronous,
     )
+    unmigrated = None
     if run_migrations:
         try:
             migrate(engine)
+        except StoreUnavailable as exc:  # the journal keeps the writes; migrated on replay
+            unmigrated = exc
         except BaseException:
             engine.dispose()
             raise
     store = SqlSignalStore(engine)
-    tracking = TrackingService(store, defaults=settings.signal_defaults, zone=settings.zone)
+    journal = JournalService(store=store, file=JournalFile(settings.journal_dir),
+                             prepare=lambda: migrate(engine))  # fmt: skip
+    if unmigrated is not None:
+        journal.failed(unmigrated)
+    tracking = TrackingService(store, defaults=settings.signal_defaults, zone=settings.zone,
+                               journal=journal)  # fmt: skip
     analysis = AnalysisService(
         store=store,
         zone=settings.zone,
@@ -113,6 +124,7 @@ def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
     return App(
         settings=settings,
         store=store,
+        journal=journal,
         tracking=tracking,
         analysis=analysis,
         legacy=legacy,
@@ -247,6 +259,11 @@ def monitor_loop(
                            clock=lambda: datetime.now(UTC))  # fmt: skip
 
     return loop
+
+
+def journal_loop(app: App) -> Callable[[threading.Event], None]:
+    """The journal's replayer as a function of its stop event (for a background thread)."""
+    return app.journal.keep_replaying
 
 
 def jobs_service(app: App, *, send: Send | None) -> JobsService:

@@ -12,6 +12,7 @@ import logging
 import threading
 from typing import Any
 
+from sigtrack.core.errors import StoreUnavailable
 from sigtrack.tracker import Tracker
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,10 @@ def update_signal_outcome(signal_id: str, hit_tp: bool, pnl_percent: float) -> N
     try:
         tracker = _get_tracker()
         result = "WIN" if hit_tp else "LOSS"
-        already_closed = tracker.get(signal_id).result is not None
+        try:
+            already_closed = tracker.get(signal_id).result is not None
+        except StoreUnavailable:  # journaled: a second call must still correct the first
+            already_closed = True
         tracker.close(
             signal_id, result=result, pnl_pct=pnl_percent, actor=ACTOR,
             override=already_closed, note="update_signal_outcome" if already_closed else None,

@@ -124,6 +124,11 @@ class Settings:
         )
 
     @property
+    def journal_dir(self) -> Path:
+        """Where writes wait while the store does not answer (services/journal.py)."""
+        return self.data_dir / "journal"
+
+    @property
     def resolved_candles_dir(self) -> Path:
         return self.candles_dir if self.candles_dir is not None else self.data_dir / "candles"
 

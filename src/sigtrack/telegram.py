@@ -19,7 +19,7 @@ from sigtrack.adapters.telegram import (
     feedback_keyboard,
     register_handlers,
 )
-from sigtrack.bootstrap import bot_access, bot_services, monitor_loop
+from sigtrack.bootstrap import bot_access, bot_services, journal_loop, monitor_loop
 from sigtrack.tracker import Tracker
 
 __all__ = ["feedback_keyboard", "register"]
@@ -33,13 +33,14 @@ def register(
     monitor: bool = False,
     candles: Path | None = None,
     group: int = 0,
-) -> Background | None:
+) -> Background:
     """Add sigtrack's commands, admin panel and feedback buttons to `application` (a PTB
     22 Application), answering from `tracker`'s store.
 
     With `announce` and SIGTRACK_ANNOUNCE_CHAT set, TP hits and closes are posted there
-    while the application runs. With `monitor`, the settling monitor runs beside it too
-    (else run `sigtrack monitor` on its own). Admins come from ADMIN_IDS / ADMIN1…9.
+    while the application runs; the journal of writes made while the store did not answer
+    is replayed in the background when it answers again. With `monitor`, the settling
+    monitor runs beside it too (else run `sigtrack monitor` on its own). Admins come from ADMIN_IDS / ADMIN1…9.
 
     The announcements and the monitor start and stop with `run_polling()` /
     `run_webhook()` (PTB's post_init / post_stop). A bot that drives the Application's
@@ -57,7 +58,8 @@ def register(
         else None
     )  # fmt: skip
     loop = monitor_loop(app, candles=candles) if monitor else None
-    background = Background(announcer=announcer, monitor=loop) if announcer or loop else None
+    # the journal's replayer always: writes kept while the store was down reach it
+    background = Background(announcer=announcer, monitor=loop, replayer=journal_loop(app))
     register_handlers(application, services, bot_access(settings), background=background,
                       group=group)  # fmt: skip
     return background

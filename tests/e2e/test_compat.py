@@ -200,20 +200,45 @@ OLD_CALLS: list[tuple[str, Callable[[], object]]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("name", "call"), OLD_CALLS, ids=[n for n, _ in OLD_CALLS])
-def test_an_unreachable_database_returns_none_and_logs_without_the_password(
+def test_an_unreachable_database_fails_a_read_with_none_and_logs_without_the_password(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SIGTRACK_DATABASE_URL", UNREACHABLE)
+    compat.reset()
+    try:
+        assert compat.get_current_winrate(7) is None
+    finally:
+        compat.reset()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.name for r in errors] == ["sigtrack.compat"]
+    assert "get_current_winrate" in errors[0].getMessage()
+    assert "s3cret" not in caplog.text
+
+
+WRITES = [(name, call) for name, call in OLD_CALLS if name != "get_current_winrate"]
+
+
+@pytest.mark.parametrize(("name", "call"), WRITES, ids=[n for n, _ in WRITES])
+def test_a_write_while_the_database_is_unreachable_is_journaled_not_lost(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, name: str,
     call: Callable[[], object],
 ) -> None:  # fmt: skip
     monkeypatch.setenv("SIGTRACK_DATABASE_URL", UNREACHABLE)
     compat.reset()
     try:
-        assert call() is None
+        answer = call()
     finally:
         compat.reset()
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert [r.name for r in errors] == ["sigtrack.compat"]
-    assert name in errors[0].getMessage()
+    journal = (Path.cwd() / "signal_logs" / "journal" / "journal.jsonl").read_text()
+    (entry,) = [json.loads(line) for line in journal.splitlines()]
+    if name == "track_signal_given":  # the id the store will have
+        assert isinstance(answer, str) and answer.startswith("1_BTCUSDT_")
+        assert entry["op"] == "track" and entry["signals"][0]["signal_id"] == answer
+    else:
+        assert answer is None
+        assert entry["op"] == {"update_signal_outcome": "close"}.get(name, "activity")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "writes go to the journal" in caplog.text
     assert "s3cret" not in caplog.text
 
 
@@ -223,6 +248,7 @@ def test_the_store_is_opened_again_once_the_database_is_back(
     monkeypatch.setenv("SIGTRACK_DATABASE_URL", UNREACHABLE)
     assert compat.get_current_winrate() is None
     monkeypatch.setenv("SIGTRACK_DATABASE_URL", store_url)
+    compat.reset()  # the shared tracker keeps its URL (and journals while it is down)
     assert compat.track_signal_given(1, "BTCUSDT", "15m", 100, 110, 120, 90) is not None
     assert compat.get_current_winrate() == dict.fromkeys(OLD_WINRATE_KEYS, 0)
 

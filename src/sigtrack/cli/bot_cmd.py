@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sigtrack.bootstrap import bot_access, bot_services, jobs_service, monitor_loop
+from sigtrack.bootstrap import bot_access, bot_services, jobs_service, journal_loop, monitor_loop
 from sigtrack.cli.app import State, app, out, state
 from sigtrack.cli.settle_cmd import CandlesOption
 from sigtrack.core.errors import InvalidInput, SigtrackError
@@ -120,7 +120,8 @@ def build_bot(
         service = jobs_service(st.app, send=notifier.send)
         ticker = Ticker(lambda now: service.run_due(now=now))
     application = telegram.build_application(token, base_url=settings.telegram_base_url)
-    background = telegram.Background(announcer=announcer, monitor=loop, ticker=ticker)
+    background = telegram.Background(announcer=announcer, monitor=loop, ticker=ticker,
+                                     replayer=journal_loop(st.app))  # fmt: skip
     telegram.register_handlers(application, services, access, background=background,
                                publish_menu=True)  # fmt: skip
     application.add_error_handler(telegram.log_error)

@@ -16,7 +16,13 @@ from typing import Annotated, Any
 
 import typer
 
-from sigtrack.bootstrap import api_services, installed_version, jobs_service, monitor_loop
+from sigtrack.bootstrap import (
+    api_services,
+    installed_version,
+    jobs_service,
+    journal_loop,
+    monitor_loop,
+)
 from sigtrack.cli.app import State, app, mask_in_logs, out, state
 from sigtrack.cli.bot_cmd import TOKEN_VARIABLE as BOT_TOKEN_VARIABLE
 from sigtrack.cli.bot_cmd import bot_token, build_bot, log_without_token
@@ -157,7 +163,7 @@ def _background(
         service = jobs_service(st.app, send=admins_sender(st.settings))
         ticker = Ticker(lambda now: service.run_due(now=now))
     workers = Workers(monitor=monitor_loop(st.app, candles=candles) if monitor else None,
-                      ticker=ticker)  # fmt: skip
+                      ticker=ticker, replayer=journal_loop(st.app))  # fmt: skip
 
     async def start() -> None:
         workers.start()

@@ -9,11 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
-from sigtrack.cli.app import app, out, print_json, state
+from sigtrack.cli.app import app, err, out, print_json, state
 from sigtrack.cli.tables import rich_table
 from sigtrack.core.errors import InvalidBatch, InvalidInput
+from sigtrack.core.journal import Journaled
 from sigtrack.core.records import SignalRecord
 from sigtrack.core.render.signals import (
+    closing_json,
     history_lines,
     record_json,
     signal_detail_table,
@@ -22,6 +24,7 @@ from sigtrack.core.render.signals import (
 )
 from sigtrack.core.signal_input import json_problem, parse_datetime
 from sigtrack.core.signals import to_number
+from sigtrack.core.texts import Lang, text
 from sigtrack.services.tracking import SignalInput, TrackingService
 
 CLI_SOURCE = "manual"
@@ -165,14 +168,18 @@ def close(
         note=note,
         override=override,
     )
-    _print_outcome(record, st.settings.zone, as_json)
+    _print_outcome(record, st.settings.zone, as_json, st.settings.lang)
 
 
-def _print_outcome(record: SignalRecord, zone: tzinfo, as_json: bool) -> None:
+def _print_outcome(
+    record: SignalRecord | Journaled, zone: tzinfo, as_json: bool, lang: Lang
+) -> None:
     if as_json:
-        print_json(record_json(record, zone))
-    else:
-        out.print(f"{record.signal_id}: {record.result}", markup=False)
+        print_json(closing_json(record, zone))
+        return
+    out.print(f"{record.signal_id}: {record.result}", markup=False)
+    if isinstance(record, Journaled):
+        err.print(text("journal.kept", lang), markup=False)
 
 
 @app.command()
@@ -186,7 +193,7 @@ def cancel(
     """Cancel an open signal (it leaves every winrate)."""
     st = state(ctx)
     record = st.app.tracking.cancel(signal_id, now=datetime.now(UTC), actor=actor, note=note)
-    _print_outcome(record, st.settings.zone, as_json)
+    _print_outcome(record, st.settings.zone, as_json, st.settings.lang)
 
 
 @app.command()

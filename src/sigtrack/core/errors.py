@@ -9,6 +9,7 @@
     │   ├── SignalAlreadyClosed              closing / cancelling a closed signal
     │   └── SignalIdConflict                 a caller-supplied id reused for other content
     ├── StorageError                         the database failed or is unreachable
+    │   └── StoreUnavailable                 it could not be reached (writes are journaled)
     └── MarketDataError                      candles could not be read or fetched
         └── UnknownSymbol (LookupError)      the exchange or folder has no such symbol
 
@@ -79,6 +80,11 @@ class SignalIdConflict(StateConflict):
 
 class StorageError(SigtrackError):
     """The database failed or could not be reached."""
+
+
+class StoreUnavailable(StorageError):
+    """The database could not be reached: down, unreachable, locked past its timeout,
+    or its disk full. Writes made meanwhile go to the journal (services/journal.py)."""
 
 
 class MarketDataError(SigtrackError):

@@ -303,6 +303,40 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.ID: "🚫 Signal {signal_id} dibatalkan (oleh {actor})",
         Lang.EN: "🚫 Signal {signal_id} cancelled (by {actor})",
     },
+    "journal.kept": {
+        Lang.ID: "⏳ Database tidak terjangkau: dicatat di jurnal, diterapkan saat database "
+        "kembali.",
+        Lang.EN: "⏳ The database does not answer: kept in the journal, applied when it is back.",
+    },
+    "journal.backlog": {
+        Lang.ID: "📒 Jurnal: {n} operasi menunggu ({signals} signal)",
+        Lang.EN: "📒 Journal: {n} operation(s) waiting ({signals} signal(s))",
+    },
+    "journal.down": {
+        Lang.ID: "⚠️ Database tidak terjangkau sejak {since}: {error}",
+        Lang.EN: "⚠️ The database has not answered since {since}: {error}",
+    },
+    "journal.bad": {
+        Lang.ID: "⚠️ {n} baris jurnal rusak akan disisihkan",
+        Lang.EN: "⚠️ {n} damaged journal line(s) will be set aside",
+    },
+    "journal.set_aside": {
+        Lang.ID: "• baris yang disisihkan: {path}",
+        Lang.EN: "• lines set aside: {path}",
+    },
+    "journal.replayed": {
+        Lang.ID: "📒 Jurnal diterapkan: {applied} operasi, {already} sudah ada, {refused} ditolak",
+        Lang.EN: "📒 Journal replayed: {applied} applied, {already} already applied, "
+        "{refused} refused",
+    },
+    "journal.line_set_aside": {
+        Lang.ID: "• baris {line} disisihkan: {reason}",
+        Lang.EN: "• line {line} set aside: {reason}",
+    },
+    "journal.still_down": {
+        Lang.ID: "⚠️ Database masih tidak terjangkau: {error} (sisanya menunggu)",
+        Lang.EN: "⚠️ The database still does not answer: {error} (the rest waits)",
+    },
     "bot.help.title": {Lang.ID: "🤖 PERINTAH", Lang.EN: "🤖 COMMANDS"},
     "bot.help.winrate": {
         Lang.ID: "/winrate [hari] — winrate signal (default 7 hari)",

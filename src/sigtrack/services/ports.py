@@ -27,6 +27,7 @@ from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.candles import Candles
 from sigtrack.core.filters import SignalFilter
 from sigtrack.core.jobs import JobRun, RunState
+from sigtrack.core.journal import JournalEntry
 from sigtrack.core.outcomes import Outcome, ms_to_datetime
 from sigtrack.core.performance import OutcomeColumns, SignalFrame
 from sigtrack.core.records import (
@@ -396,6 +397,15 @@ class SignalStore(Protocol):
     def job_runs(self, name: str | None = None, *, limit: int = 10) -> list[JobRun]: ...
 
     def latest_runs(self) -> list[JobRun]: ...
+
+    def apply_journaled(self, entry: JournalEntry, *, now: datetime) -> str:
+        """Apply one journaled operation once (its id marked in the same transaction):
+        "applied", "already applied", or "refused: why"."""
+        ...
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the database answers."""
+        ...
 
     def dispose(self) -> None: ...
 

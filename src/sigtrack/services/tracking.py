@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, tzinfo
+from typing import cast
 
-from sigtrack.core.errors import InvalidBatch, InvalidInput, InvalidSignal
+from sigtrack.core.errors import InvalidBatch, InvalidInput, InvalidSignal, StoreUnavailable
+from sigtrack.core.journal import Journaled, JournalEntry, OpKind, journal_signal_id, new_op_id
 from sigtrack.core.records import (
     Activity,
     Closing,
@@ -29,6 +31,7 @@ from sigtrack.core.signals import (
 )
 from sigtrack.core.stats import WinrateSummary, cohort_start, summarize_winrate
 from sigtrack.services.collector import collector_paused
+from sigtrack.services.journal import JournalService
 from sigtrack.services.ports import NewSignal, SignalStore
 
 SignalInput = Signal | Mapping[str, object]
@@ -57,10 +60,28 @@ def _check_note(note: object) -> str | None:
 class TrackingService:
     """The use cases every interface shares. The clock is always an argument."""
 
-    def __init__(self, store: SignalStore, *, defaults: SignalDefaults, zone: tzinfo) -> None:
+    def __init__(
+        self,
+        store: SignalStore,
+        *,
+        defaults: SignalDefaults,
+        zone: tzinfo,
+        journal: JournalService | None = None,
+    ) -> None:
         self.store = store
         self.defaults = defaults
         self.zone = zone
+        self.journal = journal  # None: a store that cannot be reached is an error
+
+    def _down(self) -> bool:
+        return self.journal is not None and self.journal.store_is_down()
+
+    def _journal(self, exc: StoreUnavailable) -> JournalService:
+        """The journal to write to after `exc`; without one, `exc` is raised."""
+        if self.journal is None:
+            raise exc
+        self.journal.failed(exc)
+        return self.journal
 
     def build_signal(
         self,
@@ -149,8 +170,22 @@ class TrackingService:
         self, signals: Sequence[Signal], *, now: datetime, actor: str = "api"
     ) -> list[str]:
         """Store every signal in one transaction, or none of them."""
-        items = [NewSignal(signal=s, actor=actor) for s in signals]
-        return [o.signal_id for o in self.store.add_signals(items, now=now)]
+        if not self._down():
+            items = [NewSignal(signal=s, actor=actor) for s in signals]
+            try:
+                return [o.signal_id for o in self.store.add_signals(items, now=now)]
+            except StoreUnavailable as exc:
+                journal = self._journal(exc)
+        else:
+            journal = cast(JournalService, self.journal)
+        op_id = new_op_id()
+        named = tuple(
+            s if s.signal_id else replace(s, signal_id=journal_signal_id(s, op_id, i))
+            for i, s in enumerate(signals)
+        )
+        journal.write(JournalEntry(op_id=op_id, kind=OpKind.TRACK, at=now, actor=actor,
+                                   signals=named))  # fmt: skip
+        return [s.signal_id or "" for s in named]
 
     def close(
         self,
@@ -162,8 +197,9 @@ class TrackingService:
         pnl_pct: float | None = None,
         note: str | None = None,
         override: bool = False,
-    ) -> SignalRecord:
-        """Close an open signal by hand; a closed one only with `override` (kept as history)."""
+    ) -> SignalRecord | Journaled:
+        """Close an open signal by hand; a closed one only with `override` (kept as history).
+        While the store does not answer, the close is journaled (`Journaled`)."""
         check_signal_id(signal_id)
         parsed = parse_result(result)
         if parsed not in MANUAL_RESULTS:
@@ -175,20 +211,43 @@ class TrackingService:
             closed_at=now,
             pnl_pct=None if pnl_pct is None else to_number(pnl_pct, "pnl_pct"),
         )
-        return self.store.close(
-            signal_id, closing, actor=_check_actor(actor), note=_check_note(note),
-            override=override, now=now,
-        )  # fmt: skip
+        return self._close(OpKind.CLOSE, signal_id, closing, actor=actor, note=note,
+                           override=override, now=now)  # fmt: skip
 
     def cancel(
         self, signal_id: str, *, now: datetime, actor: str, note: str | None = None
-    ) -> SignalRecord:
+    ) -> SignalRecord | Journaled:
         check_signal_id(signal_id)
         closing = Closing(result=Result.CANCELLED, exit_reason=ExitReason.MANUAL, closed_at=now)
-        return self.store.close(
-            signal_id, closing, actor=_check_actor(actor), note=_check_note(note),
-            override=False, now=now,
-        )  # fmt: skip
+        return self._close(OpKind.CANCEL, signal_id, closing, actor=actor, note=note,
+                           override=False, now=now)  # fmt: skip
+
+    def _close(
+        self,
+        kind: OpKind,
+        signal_id: str,
+        closing: Closing,
+        *,
+        actor: str,
+        note: str | None,
+        override: bool,
+        now: datetime,
+    ) -> SignalRecord | Journaled:
+        actor, note = _check_actor(actor), _check_note(note)
+        if not self._down():
+            try:
+                return self.store.close(signal_id, closing, actor=actor, note=note,
+                                        override=override, now=now)  # fmt: skip
+            except StoreUnavailable as exc:
+                journal = self._journal(exc)
+        else:
+            journal = cast(JournalService, self.journal)
+        op_id = new_op_id()
+        journal.write(JournalEntry(op_id=op_id, kind=kind, at=now, actor=actor,
+                                   signal_id=signal_id, closing=closing, note=note,
+                                   override=override))  # fmt: skip
+        return Journaled(signal_id=signal_id, op_id=op_id, result=closing.result,
+                         pnl_pct=closing.pnl_pct, closed_at=now)  # fmt: skip
 
     def get(self, signal_id: str) -> SignalRecord:
         return self.store.get(check_signal_id(signal_id))
@@ -237,7 +296,17 @@ class TrackingService:
         symbol: str | None = None,
         timeframe: str | None = None,
     ) -> None:
-        self.store.add_activity([make_activity(user_id, username, command, now, symbol, timeframe)])
+        item = make_activity(user_id, username, command, now, symbol, timeframe)
+        if not self._down():
+            try:
+                self.store.add_activity([item])
+                return
+            except StoreUnavailable as exc:
+                journal = self._journal(exc)
+        else:
+            journal = cast(JournalService, self.journal)
+        journal.write(JournalEntry(op_id=new_op_id(), kind=OpKind.ACTIVITY, at=now,
+                                   actor="command", activity=(item,)))  # fmt: skip
 
     def winrate(self, days: int = 7, *, now: datetime) -> WinrateSummary:
         if now.tzinfo is None:

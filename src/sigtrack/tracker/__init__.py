@@ -12,6 +12,7 @@ from typing import Self
 
 from sigtrack.bootstrap import App, build_app
 from sigtrack.config import Settings, load_settings, parse_zone
+from sigtrack.core.journal import Journaled
 from sigtrack.core.records import SignalEvent, SignalRecord
 from sigtrack.core.signals import Result, Signal, Status, normalize_symbol
 from sigtrack.core.stats import WinrateSummary
@@ -118,8 +119,9 @@ class Tracker(Analysis):
         note: str | None = None,
         override: bool = False,
         now: datetime | None = None,
-    ) -> SignalRecord:
-        """Close by hand (win / loss / breakeven). A closed signal needs `override=True`."""
+    ) -> SignalRecord | Journaled:
+        """Close by hand (win / loss / breakeven). A closed signal needs `override=True`.
+        While the store does not answer, the close is journaled and a `Journaled` returned."""
         return self._tracking.close(
             signal_id, result=result, now=_now(now), actor=actor, pnl_pct=pnl_pct, note=note,
             override=override,
@@ -127,7 +129,7 @@ class Tracker(Analysis):
 
     def cancel(
         self, signal_id: str, *, actor: str, note: str | None = None, now: datetime | None = None
-    ) -> SignalRecord:
+    ) -> SignalRecord | Journaled:
         return self._tracking.cancel(signal_id, now=_now(now), actor=actor, note=note)
 
     def track_command(

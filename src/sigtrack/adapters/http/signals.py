@@ -11,7 +11,7 @@ from sigtrack.adapters.http.auth import may_read, may_write
 from sigtrack.adapters.http.context import ApiServices
 from sigtrack.adapters.http.errors import ApiError
 from sigtrack.core.errors import InvalidBatch
-from sigtrack.core.render.signals import record_json, signal_view
+from sigtrack.core.render.signals import closing_json, record_json, signal_view
 from sigtrack.core.render.values import Json
 from sigtrack.core.signal_input import parse_datetime
 from sigtrack.services.tracking import SignalInput
@@ -122,7 +122,7 @@ def close(s: Services, signal_id: str, body: CloseBody) -> Json:
     record = s.tracking.close(signal_id, result=body.result, now=s.clock(), actor=body.actor,
                               pnl_pct=body.pnl_pct, note=body.note,
                               override=body.override)  # fmt: skip
-    return record_json(record, s.zone)
+    return closing_json(record, s.zone)
 
 
 @router.post("/signals/{signal_id}/cancel", dependencies=[Depends(may_write)],
@@ -130,7 +130,7 @@ def close(s: Services, signal_id: str, body: CloseBody) -> Json:
 def cancel(s: Services, signal_id: str, body: CancelBody | None = None) -> Json:
     body = body or CancelBody()
     record = s.tracking.cancel(signal_id, now=s.clock(), actor=body.actor, note=body.note)
-    return record_json(record, s.zone)
+    return closing_json(record, s.zone)
 
 
 @router.get("/signals", dependencies=[Depends(may_read)], summary="Stored signals, newest first")

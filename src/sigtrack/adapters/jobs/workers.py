@@ -1,6 +1,6 @@
 """The work beside a server that has no bot (`sigtrack serve` without a token): the
-settling monitor in its thread and the jobs' ticker, started together and stopped
-together — the current pass and the current tick finish first."""
+settling monitor and the journal's replayer in their threads and the jobs' ticker, started
+together and stopped together — the current pass and the current tick finish first."""
 
 from __future__ import annotations
 
@@ -17,14 +17,17 @@ Monitor = Callable[[threading.Event], object]  # runs settling passes until the 
 class Workers:
     monitor: Monitor | None = None
     ticker: Ticker | None = None
+    replayer: Monitor | None = None  # applies the journal when the store answers again
     _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> None:
-        if self.monitor is not None:
-            self._thread = threading.Thread(target=self.monitor, args=(self._stop,),
-                                            name="sigtrack-monitor", daemon=True)  # fmt: skip
-            self._thread.start()
+        for name, loop in (("monitor", self.monitor), ("journal", self.replayer)):
+            if loop is not None:
+                thread = threading.Thread(target=loop, args=(self._stop,),
+                                          name=f"sigtrack-{name}", daemon=True)  # fmt: skip
+                thread.start()
+                self._threads.append(thread)
         if self.ticker is not None:
             self.ticker.start()
 
@@ -32,5 +35,5 @@ class Workers:
         self._stop.set()
         if self.ticker is not None:
             self.ticker.stop()
-        if self._thread is not None:
-            self._thread.join()
+        for thread in self._threads:
+            thread.join()

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from sigtrack.core.errors import InvalidInput, StorageError
+from sigtrack.core.errors import InvalidInput, StorageError, StoreUnavailable
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 # The newest migration in migrations/versions (a test keeps the two in step). Knowing it
 # lets an up-to-date store open without importing Alembic, which is slow to import.
 HEAD_REVISION = "0008"
+CONNECT_TIMEOUT_S = 5  # PostgreSQL: the wait for an unreachable host
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 IMMEDIATE = {"sqlite_immediate": True}  # execution option: take the write lock at BEGIN
@@ -44,7 +45,9 @@ def create_store_engine(
         # Supabase and Heroku hand out postgres://…; sigtrack ships the psycopg 3 driver.
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        # A host that does not answer fails the connection within seconds, not minutes.
+        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                             connect_args={"connect_timeout": CONNECT_TIMEOUT_S})  # fmt: skip
     raise InvalidInput(
         "database_url", f"must be sqlite:///… or postgresql+psycopg://… (got {url!r})"
     )
@@ -129,5 +132,7 @@ def migrate(engine: Engine) -> bool:
             command.upgrade(config, "head")
         logger.info("database migrated to %s", HEAD_REVISION)
         return True
+    except OperationalError as exc:
+        raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
     except SQLAlchemyError as exc:
         raise StorageError(f"could not migrate the database: {exc}") from exc

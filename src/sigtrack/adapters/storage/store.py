@@ -32,7 +32,13 @@ from sigtrack.adapters.storage.grouping import TOTAL, window_counts
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import load_records, record_from_row
 from sigtrack.adapters.storage.settling import read_open, save_outcomes, save_settled
-from sigtrack.adapters.storage.tables import activity, deliveries, signal_events, signals
+from sigtrack.adapters.storage.tables import (
+    activity,
+    deliveries,
+    journal_applied,
+    signal_events,
+    signals,
+)
 from sigtrack.core.bot_records import (
     Announcement,
     FeedbackAnswer,
@@ -44,12 +50,16 @@ from sigtrack.core.bot_records import (
 )
 from sigtrack.core.breakdowns import BreakdownKey
 from sigtrack.core.errors import (
+    InvalidInput,
     SignalAlreadyClosed,
     SignalNotFound,
+    StateConflict,
     StorageError,
+    StoreUnavailable,
 )
 from sigtrack.core.filters import SignalFilter
 from sigtrack.core.jobs import JobRun, RunState
+from sigtrack.core.journal import ALREADY_APPLIED, APPLIED, JournalEntry, OpKind
 from sigtrack.core.performance import OutcomeColumns, SignalFrame
 from sigtrack.core.records import (
     Activity,
@@ -104,7 +114,7 @@ class SqlSignalStore:
             with self._engine.connect() as conn:
                 yield conn
         except OperationalError as exc:
-            raise StorageError(f"database unavailable: {exc.orig}") from exc
+            raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
 
     def _write(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one write transaction, again when a concurrent writer won a race."""
@@ -119,7 +129,7 @@ class SqlSignalStore:
                     ) from exc
                 logger.debug("write raced another writer (%s); retrying", exc.orig)
             except OperationalError as exc:
-                raise StorageError(f"database unavailable: {exc.orig}") from exc
+                raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
             except SQLAlchemyError as exc:
                 raise StorageError(f"database error: {exc}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
@@ -132,13 +142,15 @@ class SqlSignalStore:
         if not items:
             return []
 
-        def work(conn: Connection) -> list[AddOutcome]:
-            added = SignalAdder(conn, self._raw, now, on_conflict).run(items)
-            days = (rollups.day_of(item.signal.created_at) for item in items)
-            rollups.mark_days(conn, days, self._raw)
-            return added
+        return self._write(lambda conn: self._add(conn, items, now, on_conflict))
 
-        return self._write(work)
+    def _add(
+        self, conn: Connection, items: Sequence[NewSignal], now: datetime, on_conflict: str
+    ) -> list[AddOutcome]:
+        added = SignalAdder(conn, self._raw, now, on_conflict).run(items)
+        days = (rollups.day_of(item.signal.created_at) for item in items)
+        rollups.mark_days(conn, days, self._raw)
+        return added
 
     def get(self, signal_id: str) -> SignalRecord:
         with self._reading() as conn:
@@ -202,19 +214,75 @@ class SqlSignalStore:
         override: bool,
         now: datetime,
     ) -> SignalRecord:
-        def work(conn: Connection) -> SignalRecord:
-            found = self._raw.execute(conn, "signal_by_id", _signal_by_id, {"signal_id": signal_id})
-            if not found:
-                raise SignalNotFound(signal_id)
-            row = found[0]
-            if row["status"] == Status.CLOSED and not override:
-                raise SignalAlreadyClosed(signal_id, row["result"])
-            apply_closing(conn, self._raw, row, closing, actor=actor, note=note, now=now)
-            rollups.mark_days(conn, [rollups.day_of(row["created_at"])], self._raw)
-            receivers = self._raw.execute(conn, "receivers_of", _receivers_of, {"pk": row["id"]})
-            return record_from_row(closed_row(row, closing), [r["user_id"] for r in receivers])
+        return self._write(
+            lambda conn: self._close(conn, signal_id, closing, actor, note, override, now)
+        )
 
-        return self._write(work)
+    def _close(
+        self,
+        conn: Connection,
+        signal_id: str,
+        closing: Closing,
+        actor: str,
+        note: str | None,
+        override: bool,
+        now: datetime,
+    ) -> SignalRecord:
+        found = self._raw.execute(conn, "signal_by_id", _signal_by_id, {"signal_id": signal_id})
+        if not found:
+            raise SignalNotFound(signal_id)
+        row = found[0]
+        if row["status"] == Status.CLOSED and not override:
+            raise SignalAlreadyClosed(signal_id, row["result"])
+        apply_closing(conn, self._raw, row, closing, actor=actor, note=note, now=now)
+        rollups.mark_days(conn, [rollups.day_of(row["created_at"])], self._raw)
+        receivers = self._raw.execute(conn, "receivers_of", _receivers_of, {"pk": row["id"]})
+        return record_from_row(closed_row(row, closing), [r["user_id"] for r in receivers])
+
+    # --- the journal ----------------------------------------------------------------
+
+    def apply_journaled(self, entry: JournalEntry, *, now: datetime) -> str:
+        """Apply one journaled operation and mark its id, in one transaction; an id already
+        marked is not applied again. Returns "applied", "already applied", or why the store
+        refused it (marked too, so that a replay does not retry it forever)."""
+
+        def work(conn: Connection) -> str:
+            if not self._mark(conn, entry.op_id, "applied", now):
+                return ALREADY_APPLIED
+            at = entry.at
+            if entry.kind is OpKind.TRACK:
+                items = [NewSignal(signal=s, actor=entry.actor) for s in entry.signals]
+                self._add(conn, items, at, "raise")
+            elif entry.kind is OpKind.ACTIVITY:
+                self._raw.executemany(conn, "activity_insert", _activity_insert,
+                                      [_activity_row(a, None) for a in entry.activity])  # fmt: skip
+            else:
+                assert entry.signal_id is not None and entry.closing is not None
+                self._close(conn, entry.signal_id, entry.closing, entry.actor, entry.note,
+                            entry.override, at)  # fmt: skip
+            return APPLIED
+
+        try:
+            return self._write(work)
+        except (SignalNotFound, StateConflict, InvalidInput) as exc:
+            refused = f"refused: {exc}"[:200]
+            self._write(lambda conn: self._mark(conn, entry.op_id, refused, now))
+            return refused
+
+    def _mark(self, conn: Connection, op_id: str, outcome: str, now: datetime) -> bool:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(journal_applied)
+            .values(op_id=op_id, applied_at=now, outcome=outcome)
+            .on_conflict_do_nothing(index_elements=["op_id"])
+            .returning(journal_applied.c.op_id)
+        )
+        return conn.execute(statement).first() is not None
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the database answers a trivial query."""
+        with self._reading() as conn:
+            conn.execute(select(1))
 
     def save_outcomes(self, updates: Sequence[SettleUpdate], *, now: datetime) -> list[str]:
         if not updates:
@@ -322,14 +390,7 @@ class SqlSignalStore:
     def add_activity(self, items: Sequence[Activity], *, dedupe: bool = False) -> int:
         if not items:
             return 0
-        rows = [
-            {
-                "at": a.at, "user_id": a.user_id, "username": a.username, "command": a.command,
-                "symbol": a.symbol, "timeframe": a.timeframe,
-                "dedupe_key": _activity_key(a) if dedupe else None,
-            }
-            for a in items
-        ]  # fmt: skip
+        rows = [_activity_row(a, _activity_key(a) if dedupe else None) for a in items]
 
         def work(conn: Connection) -> int:
             # What was inserted comes from the statement itself: a count of the table would
@@ -491,6 +552,11 @@ def _receivers_of() -> Executable:
 
 def _activity_insert() -> Executable:
     return insert(activity)
+
+
+def _activity_row(a: Activity, key: str | None) -> dict[str, Any]:
+    return {"at": a.at, "user_id": a.user_id, "username": a.username, "command": a.command,
+            "symbol": a.symbol, "timeframe": a.timeframe, "dedupe_key": key}  # fmt: skip
 
 
 def _activity_key(a: Activity) -> str:

@@ -95,21 +95,22 @@ class Background:
     announcer: Announcer | None = None
     monitor: Monitor | None = None
     ticker: Ticker | None = None  # the automatic jobs (adapters/jobs)
+    replayer: Monitor | None = None  # applies the journal when the store answers again
     _stop: asyncio.Event | None = None
     _task: asyncio.Task[None] | None = None
     _monitor_stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
 
     async def start(self, application: AnyApplication) -> None:
         if self.announcer is not None:
             self._stop = asyncio.Event()
             self._task = asyncio.create_task(self.announcer.run(application.bot, self._stop))
-        if self.monitor is not None:
-            monitor = self.monitor
-            self._thread = threading.Thread(
-                target=monitor, args=(self._monitor_stop,), name="sigtrack-monitor", daemon=True
-            )
-            self._thread.start()
+        for name, loop in (("monitor", self.monitor), ("journal", self.replayer)):
+            if loop is not None:
+                thread = threading.Thread(target=loop, args=(self._monitor_stop,),
+                                          name=f"sigtrack-{name}", daemon=True)  # fmt: skip
+                thread.start()
+                self._threads.append(thread)
         if self.ticker is not None:
             self.ticker.start()
 
@@ -120,8 +121,8 @@ class Background:
         if self._stop is not None and self._task is not None:
             self._stop.set()
             await self._task
-        if self._thread is not None:
-            await asyncio.to_thread(self._thread.join)
+        for thread in self._threads:
+            await asyncio.to_thread(thread.join)
 
 
 def _chain(

@@ -20,6 +20,7 @@ from sigtrack.core.bot_records import (
 )
 from sigtrack.core.breakdowns import Breakdown, GroupSummary
 from sigtrack.core.jobs import JobName
+from sigtrack.core.journal import Journaled
 from sigtrack.core.open_signals import OpenList, OpenSignalView
 from sigtrack.core.records import SignalRecord
 from sigtrack.core.render.breakdown import breakdown_table
@@ -172,15 +173,19 @@ def _compact_row(row: GroupSummary, best: set[str], worst: set[str], lang: Lang)
             format_pct(row.avg_pnl_pct, signed=True), mark)  # fmt: skip
 
 
-def closed_html(record: SignalRecord, actor: str, lang: Lang, note: str | None = None) -> str:
-    """The answer to /close and /cancel, with the note the admin gave."""
+def closed_html(
+    record: SignalRecord | Journaled, actor: str, lang: Lang, note: str | None = None
+) -> str:
+    """The answer to /close and /cancel, with the note the admin gave (and, when the store
+    did not answer, that it waits in the journal)."""
     if record.result is Result.CANCELLED:
         head = line("bot.cancelled", lang, signal_id=record.signal_id, actor=actor)
     else:
         head = line("bot.closed", lang, signal_id=record.signal_id,
                     result=record.result.value if record.result else NO_VALUE,
                     pnl=format_pct(record.pnl_pct, signed=True), actor=actor)  # fmt: skip
-    return head + (f"\n📝 {escape(note)}" if note else "")
+    kept = f"\n{line('journal.kept', lang)}" if isinstance(record, Journaled) else ""
+    return head + (f"\n📝 {escape(note)}" if note else "") + kept
 
 
 def announcement_html(item: Announcement, lang: Lang) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 
+from sigtrack.core.journal import Journaled
 from sigtrack.core.outcomes import Outcome, ms_to_datetime
 from sigtrack.core.records import SignalEvent, SignalRecord
 from sigtrack.core.render.tables import TextTable
@@ -18,6 +19,21 @@ def record_json(record: SignalRecord, zone: tzinfo) -> Json:
         "created_at": iso(fields["created_at"], zone),
         "closed_at": iso(fields["closed_at"], zone),
         **outcome_json(record.outcome, zone),
+    }
+
+
+def closing_json(done: SignalRecord | Journaled, zone: tzinfo) -> Json:
+    """What a close or a cancel answers: the signal, or the journaled close when the store
+    did not answer (`"journaled": true`; applied when it answers again)."""
+    if isinstance(done, SignalRecord):
+        return record_json(done, zone)
+    return {
+        "signal_id": done.signal_id,
+        "result": done.result.value,
+        "pnl_pct": done.pnl_pct,
+        "closed_at": iso(done.closed_at, zone),
+        "journaled": True,
+        "op_id": done.op_id,
     }
 
 
