@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import event
 
 from api_load import SYMBOLS, LoadResult, LoadSpec, get_once, run_load
 from sigtrack.bootstrap import build_app
@@ -316,8 +317,18 @@ def beyond_capacity(scenario: Scenario, rows: list[dict[str, Any]]) -> str | Non
 
 def service_calls(url: str, now: datetime, runs: int) -> dict[str, float]:
     """The two GETs' service calls alone, in this process (no HTTP, one thread): median ms
-    of `runs` calls after one to warm (which also builds any stale rollups)."""
+    of `runs` calls after one to warm (which also builds any stale rollups), and of the
+    time spent inside the driver's `execute` (the SQL itself) in each call."""
     app = build_app(load_settings(env={}, config_file=None, database_url=url))
+    in_driver = [0.0]
+
+    @event.listens_for(app.store.engine, "before_cursor_execute")
+    def before(conn: Any, *_: Any) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    @event.listens_for(app.store.engine, "after_cursor_execute")
+    def after(conn: Any, *_: Any) -> None:
+        in_driver[0] += time.perf_counter() - conn.info.pop("bench_started")
 
     def breakdown() -> object:
         since, until = app.analysis.window(now=now, days=30)
@@ -328,12 +339,15 @@ def service_calls(url: str, now: datetime, runs: int) -> dict[str, float]:
     try:
         for name, call in calls.items():
             call()
-            times = []
+            times, sql = [], []
             for _ in range(runs):
+                in_driver[0] = 0.0
                 started = time.perf_counter()
                 call()
                 times.append(time.perf_counter() - started)
+                sql.append(in_driver[0])
             figures[f"{name}_ms"] = 1000 * float(np.median(times))
+            figures[f"{name}_sql_ms"] = 1000 * float(np.median(sql))
     finally:
         app.store.dispose()
     return figures
@@ -400,7 +414,8 @@ def print_backend(backend: str, r: dict[str, Any], machine: dict[str, Any]) -> N
                   f"ms: closed loop ({r['rows'][0]['connections']} connections) "
                   f"{'met' if v['closed_loop_met'] else 'MISSED'}; at an offered 500/s "
                   f"{at_500}. The service calls alone, in the bench process: winrate "
-                  f"{calls['winrate_ms']:.2f} ms, breakdown {calls['breakdown_ms']:.2f} ms. "
+                  f"{calls['winrate_ms']:.2f} ms (SQL {calls['winrate_sql_ms']:.2f}), breakdown "
+                  f"{calls['breakdown_ms']:.2f} ms (SQL {calls['breakdown_sql_ms']:.2f}). "
                   f"Server exit codes {r['exit_codes']}")  # fmt: skip
 
 
