@@ -40,7 +40,8 @@ def register(
     With `announce` and SIGTRACK_ANNOUNCE_CHAT set, TP hits and closes are posted there
     while the application runs; the journal of writes made while the store did not answer
     is replayed in the background when it answers again. With `monitor`, the settling
-    monitor runs beside it too (else run `sigtrack monitor` on its own). Admins come from ADMIN_IDS / ADMIN1…9.
+    monitor runs beside it too (else run `sigtrack monitor` on its own). Admins come from
+    ADMIN_IDS / ADMIN1…9.
 
     The announcements and the monitor start and stop with `run_polling()` /
     `run_webhook()` (PTB's post_init / post_stop). A bot that drives the Application's
