@@ -129,7 +129,10 @@ def build_app(settings: Settings, *, run_migrations: bool = True) -> App:
         analysis=analysis,
         legacy=legacy,
         status=StatusService(
-            store=store, zone=settings.zone, store_name=mask_url(settings.resolved_database_url)
+            store=store,
+            zone=settings.zone,
+            journal=journal.status,
+            store_name=mask_url(settings.resolved_database_url),
         ),
         feedback=FeedbackService(store=store, zone=settings.zone),
         announcements=AnnouncementService(store=store),

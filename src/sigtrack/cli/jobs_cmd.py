@@ -15,6 +15,7 @@ from sigtrack.cli.signals_cmd import parse_time_option
 from sigtrack.config import Settings
 from sigtrack.core.jobs import RunState
 from sigtrack.core.render.jobs import job_label, job_status_json, local, run_line
+from sigtrack.core.render.journal import status_text
 from sigtrack.core.render.values import iso
 from sigtrack.core.texts import Lang
 from sigtrack.services.jobs import JobsService
@@ -94,3 +95,6 @@ def status(
             out.print("  " + run_line(run, zone, lang), markup=False)
         if not s.runs:
             out.print("  —", markup=False)
+    kept = state(ctx).app.journal.status()
+    if kept.backlog or kept.bad_lines or kept.store_down_since:
+        out.print(status_text(kept, zone, lang), markup=False)

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.jobs import JobRun
+from sigtrack.core.journal import JournalStatus
 from sigtrack.core.signals import EventKind, Side
 from sigtrack.core.stats import CountSummary, ResultCounts, summarize_counts
 
@@ -166,6 +167,7 @@ class StoreStatus:
     outbox: OutboxCounts
     store: str  # which store: the URL with its password masked
     jobs: tuple[JobRun, ...] = ()  # the newest run of each automatic job
+    journal: JournalStatus | None = None  # writes waiting for the store (services/journal.py)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,6 +178,7 @@ class Health:
     error: str | None  # why the store could not be read (None: it answered)
     status: StoreStatus | None  # None when the store did not answer
     last_backup: JobRun | None  # the newest backup run that wrote and verified every copy
+    journal: JournalStatus | None = None
 
     @property
     def ok(self) -> bool:

@@ -37,6 +37,7 @@ from sigtrack.services.ports import SignalStore
 logger = logging.getLogger(__name__)
 
 PROBE_EVERY_S = 5.0
+BATCH = 200  # journaled operations applied per transaction
 
 
 class JournalFile(Protocol):
@@ -142,15 +143,19 @@ class JournalService:
         refused: list[tuple[JournalEntry, str]] = []
         try:
             with self.file.replaying() as contents:
-                for entry in contents.entries:
-                    outcome = self.store.apply_journaled(entry, now=now)
-                    if outcome == APPLIED:
-                        applied += 1
-                    elif outcome == ALREADY_APPLIED:
-                        already += 1
-                    else:
-                        logger.warning("journal: %s %s %s", entry.kind.value, entry.op_id, outcome)
-                        refused.append((entry, outcome))
+                entries = contents.entries
+                for start in range(0, len(entries), BATCH):
+                    chunk = entries[start : start + BATCH]
+                    answers = self.store.apply_journaled(chunk, now=now)
+                    for entry, outcome in zip(chunk, answers, strict=True):
+                        if outcome == APPLIED:
+                            applied += 1
+                        elif outcome == ALREADY_APPLIED:
+                            already += 1
+                        else:
+                            logger.warning("journal: %s %s %s", entry.kind.value, entry.op_id,
+                                           outcome)  # fmt: skip
+                            refused.append((entry, outcome))
                 bad = contents.bad
         except StoreUnavailable as exc:
             return ReplayReport(applied=applied, already=already, refused=tuple(refused),

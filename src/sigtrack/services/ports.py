@@ -398,9 +398,9 @@ class SignalStore(Protocol):
 
     def latest_runs(self) -> list[JobRun]: ...
 
-    def apply_journaled(self, entry: JournalEntry, *, now: datetime) -> str:
-        """Apply one journaled operation once (its id marked in the same transaction):
-        "applied", "already applied", or "refused: why"."""
+    def apply_journaled(self, entries: Sequence[JournalEntry], *, now: datetime) -> list[str]:
+        """Apply journaled operations in order, each once (its id marked in the transaction
+        that applies it): per entry "applied", "already applied", or "refused: why"."""
         ...
 
     def ping(self) -> None:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from sigtrack.core.bot_records import Health, StoreStatus
 from sigtrack.core.errors import StorageError
 from sigtrack.core.jobs import JobName, RunState
+from sigtrack.core.journal import JournalStatus
 from sigtrack.core.open_signals import OpenList, open_view
 from sigtrack.core.signals import Status
 from sigtrack.core.stats import cohort_start
@@ -23,6 +25,7 @@ class StatusService:
     store: SignalStore
     zone: tzinfo
     store_name: str
+    journal: Callable[[], JournalStatus] | None = None  # the backlog of writes kept meanwhile
 
     def status(self, *, now: datetime) -> StoreStatus:
         today = cohort_start(now, 1, self.zone).astimezone(UTC)
@@ -33,6 +36,7 @@ class StatusService:
             outbox=self.store.outbox_counts(),
             store=self.store_name,
             jobs=tuple(self.store.latest_runs()),
+            journal=self.journal() if self.journal else None,
         )
 
     def health(self, *, now: datetime) -> Health:
@@ -42,9 +46,11 @@ class StatusService:
             status = self.status(now=now)
             backups = self.store.job_runs(JobName.BACKUP.value, limit=BACKUP_LOOKBACK)
         except StorageError as exc:
-            return Health(store=self.store_name, error=str(exc), status=None, last_backup=None)
+            return Health(store=self.store_name, error=str(exc), status=None, last_backup=None,
+                          journal=self.journal() if self.journal else None)  # fmt: skip
         done = next((run for run in backups if run.state is RunState.DONE), None)
-        return Health(store=self.store_name, error=None, status=status, last_backup=done)
+        return Health(store=self.store_name, error=None, status=status, last_backup=done,
+                      journal=status.journal)  # fmt: skip
 
     def open_signals(self, *, now: datetime, limit: int = OPEN_LIMIT) -> OpenList:
         """The open signals, oldest first, with their age and distances to the next target

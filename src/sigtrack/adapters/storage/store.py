@@ -241,33 +241,40 @@ class SqlSignalStore:
 
     # --- the journal ----------------------------------------------------------------
 
-    def apply_journaled(self, entry: JournalEntry, *, now: datetime) -> str:
-        """Apply one journaled operation and mark its id, in one transaction; an id already
-        marked is not applied again. Returns "applied", "already applied", or why the store
-        refused it (marked too, so that a replay does not retry it forever)."""
+    def apply_journaled(self, entries: Sequence[JournalEntry], *, now: datetime) -> list[str]:
+        """Apply journaled operations in order, each marked by its id in the transaction
+        that applies it (an id already marked is not applied again); a batch shares one
+        transaction. Each answer is "applied", "already applied", or why the store refused
+        it — marked too, so that a replay does not retry it forever."""
 
-        def work(conn: Connection) -> str:
-            if not self._mark(conn, entry.op_id, "applied", now):
-                return ALREADY_APPLIED
-            at = entry.at
-            if entry.kind is OpKind.TRACK:
-                items = [NewSignal(signal=s, actor=entry.actor) for s in entry.signals]
-                self._add(conn, items, at, "raise")
-            elif entry.kind is OpKind.ACTIVITY:
-                self._raw.executemany(conn, "activity_insert", _activity_insert,
-                                      [_activity_row(a, None) for a in entry.activity])  # fmt: skip
-            else:
-                assert entry.signal_id is not None and entry.closing is not None
-                self._close(conn, entry.signal_id, entry.closing, entry.actor, entry.note,
-                            entry.override, at)  # fmt: skip
-            return APPLIED
+        def work(conn: Connection) -> list[str]:
+            return [self._apply(conn, entry, now) for entry in entries]
 
         try:
             return self._write(work)
         except (SignalNotFound, StateConflict, InvalidInput) as exc:
+            if len(entries) > 1:  # one of them was refused: one by one, to tell which
+                return [answer for entry in entries
+                        for answer in self.apply_journaled([entry], now=now)]  # fmt: skip
             refused = f"refused: {exc}"[:200]
-            self._write(lambda conn: self._mark(conn, entry.op_id, refused, now))
-            return refused
+            self._write(lambda conn: self._mark(conn, entries[0].op_id, refused, now))
+            return [refused]
+
+    def _apply(self, conn: Connection, entry: JournalEntry, now: datetime) -> str:
+        if not self._mark(conn, entry.op_id, APPLIED, now):
+            return ALREADY_APPLIED
+        at = entry.at
+        if entry.kind is OpKind.TRACK:
+            items = [NewSignal(signal=s, actor=entry.actor) for s in entry.signals]
+            self._add(conn, items, at, "raise")
+        elif entry.kind is OpKind.ACTIVITY:
+            self._raw.executemany(conn, "activity_insert", _activity_insert,
+                                  [_activity_row(a, None) for a in entry.activity])  # fmt: skip
+        else:
+            assert entry.signal_id is not None and entry.closing is not None
+            self._close(conn, entry.signal_id, entry.closing, entry.actor, entry.note,
+                        entry.override, at)  # fmt: skip
+        return APPLIED
 
     def _mark(self, conn: Connection, op_id: str, outcome: str, now: datetime) -> bool:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite

@@ -25,6 +25,7 @@ from sigtrack.core.open_signals import OpenList, OpenSignalView
 from sigtrack.core.records import SignalRecord
 from sigtrack.core.render.breakdown import breakdown_table
 from sigtrack.core.render.jobs import latest_lines
+from sigtrack.core.render.journal import status_text as journal_text
 from sigtrack.core.render.report import render_weekly
 from sigtrack.core.render.tables import TextTable, plain_table
 from sigtrack.core.render.telegram_html import escape, pre
@@ -115,6 +116,9 @@ def status_html(status: StoreStatus, zone: tzinfo, lang: Lang) -> str:
     if waiting or failed:
         lines.append(line("bot.status.outbox", lang, pending=waiting, failed=failed))
     lines += [escape(row) for row in latest_lines(status.jobs, JOBS, zone, lang)]
+    kept = status.journal
+    if kept is not None and (kept.backlog or kept.bad_lines or kept.store_down_since):
+        lines += [escape(row) for row in journal_text(kept, zone, lang).splitlines()]
     lines.append(line("bot.status.store", lang, store=status.store))
     return "\n".join(lines)
 

@@ -7,6 +7,7 @@ from datetime import tzinfo
 
 from sigtrack.core.bot_records import Health, PassRecord
 from sigtrack.core.render.jobs import run_json
+from sigtrack.core.render.journal import status_json
 from sigtrack.core.render.values import Json, iso
 
 
@@ -21,6 +22,7 @@ def health_json(health: Health, zone: tzinfo) -> Json:
         "outbox": None,
         "jobs": [],
         "last_verified_backup": None if backup is None else run_json(backup, zone),
+        "journal": None if health.journal is None else status_json(health.journal, zone),
     }
     if status is not None:
         counts = status.counts
