@@ -52,6 +52,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import event
 
+import api_profile
 from api_load import SYMBOLS, LoadResult, LoadSpec, get_once, run_load
 from sigtrack.bootstrap import build_app
 from sigtrack.config import load_settings
@@ -287,13 +288,35 @@ def run_backend(backend: str, folder: Path, args: argparse.Namespace,
                         rows.append(row | {"skipped": why})
                         continue
                     rows.append(row | load(pool, server, scenario, args, f"{backend}-{now:%H%M%S}"))
+            profile = profile_winrate(pool, sigtrack, args, backend) if args.py_spy else None
         finally:
             exits = {server.name: stop_server(server) for server in servers}
         sigtrack_log = sigtrack.log.read_text(errors="replace").splitlines()
     add_ratios(rows)
     return {"seeded": seeded, "rows": rows, "exit_codes": exits, "service_calls": in_process,
+            "profile": profile,
             "body_bytes": {p: f.stat().st_size for p, f in bodies.items()},
             "sigtrack_log_tail": sigtrack_log[-5:]}  # fmt: skip
+
+
+def profile_winrate(pool: ProcessPoolExecutor, server: Server, args: argparse.Namespace,
+                    backend: str) -> dict[str, Any]:  # fmt: skip
+    """After the measured loads: py-spy on the server during one more GET winrate load
+    (its figures are not reported: the sampler shares the two cores)."""
+    seconds = 5 if args.quick else 10
+    out = BENCH_DIR / "results" / f"api-profile-{backend}-{datetime.now(UTC):%Y-%m-%d}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spec = LoadSpec(port=server.port, method="GET", path=WINRATE, server_pid=server.process.pid,
+                    connections=args.connections, warmup_s=1.0,
+                    duration_s=seconds + 1.0)  # fmt: skip
+    console.print(f"    profiling GET winrate with py-spy for {seconds} s …")
+    future = pool.submit(run_load, spec)
+    time.sleep(1.0)  # the load's warm-up
+    done = api_profile.record(args.py_spy, server.process.pid, seconds, out)
+    future.result()
+    if done.returncode != 0 or not out.exists():
+        return {"error": (done.stderr or done.stdout)[-1000:]}
+    return {"raw": str(out)} | api_profile.top_frames(out)
 
 
 def beyond_capacity(scenario: Scenario, server: str, rows: list[dict[str, Any]]) -> str | None:
@@ -405,6 +428,8 @@ def print_backend(backend: str, r: dict[str, Any], machine: dict[str, Any]) -> N
     for row in r["rows"]:
         if "skipped" in row:
             console.print(f"  {row['scenario']} on {row['server']} not run: {row['skipped']}")
+    if (profile := r.get("profile")) is not None:
+        print_profile(profile)
     v, calls = r["verdict"], r["service_calls"]
     at_500 = {None: "not run", True: "met", False: "MISSED"}[v["at_500_met"]]
     console.print(f"  target ≥ {TARGET_RPS:.0f} req/s GET winrate with p99 ≤ {TARGET_P99_MS:.0f} "
@@ -414,6 +439,17 @@ def print_backend(backend: str, r: dict[str, Any], machine: dict[str, Any]) -> N
                   f"{calls['winrate_ms']:.2f} ms (SQL {calls['winrate_sql_ms']:.2f}), breakdown "
                   f"{calls['breakdown_ms']:.2f} ms (SQL {calls['breakdown_sql_ms']:.2f}). "
                   f"Server exit codes {r['exit_codes']}")  # fmt: skip
+
+
+def print_profile(profile: dict[str, Any]) -> None:
+    if "error" in profile:
+        console.print(f"  py-spy failed: {profile['error']}")
+        return
+    console.print(f"  py-spy on GET winrate ({profile['samples']:,} samples holding the GIL; "
+                  f"{profile['raw']}):")  # fmt: skip
+    for title, key, count in (("inclusive", "inclusive_pct", 14), ("own", "own_pct", 8)):
+        shown = "; ".join(f"{pct}% {frame}" for frame, pct in profile[key][:count])
+        console.print(f"    {title}: {shown}")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -429,6 +465,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="seconds measured (default 10)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", type=Path, help="JSON results (default bench/results/…)")
+    parser.add_argument("--py-spy", metavar="PATH", help="profile GET winrate with this py-spy")
     args = parser.parse_args(argv)
     quick = args.quick
     args.signals = args.signals or (2_000 if quick else 20_000)
