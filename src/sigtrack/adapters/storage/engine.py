@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +80,11 @@ def _sqlite_engine(url: str, busy_timeout_s: float, synchronous: str) -> Engine:
         # A write transaction takes the lock at once, so that it waits (busy timeout)
         # instead of failing when it later upgrades from a read lock.
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        try:
+            conn.connection.driver_connection.execute(statement)
+        except sqlite3.OperationalError as exc:  # locked past the busy timeout, disk full …
+            raise OperationalError(statement, None, exc) from exc
 
     return engine
 
