@@ -268,7 +268,7 @@ def run_backend(backend: str, folder: Path, args: argparse.Namespace,
         console.print(f"[{backend}] seeding {args.signals:,} signals over {args.days} days …")
         seeded = seed_store(url, args.signals, args.days, now, args.seed)
         console.print(f"[{backend}] seeded in {seeded['seed_s']} s ({seeded['closed']:,} closed)")
-        in_process = service_calls(url, now, 50 if args.quick else 200)
+        in_process = service_calls(url, now, 20 if args.quick else 200)
         console.print(
             f"[{backend}] the service calls alone, in this process: "
             + ", ".join(f"{k[:-3]} {v:.2f} ms" for k, v in in_process.items())
@@ -454,7 +454,7 @@ def print_profile(profile: dict[str, Any]) -> None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2,000 signals, 1 + 3 s a load")
+    parser.add_argument("--quick", action="store_true", help="2,000 signals, 0.5 + 2 s a load")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default=os.environ.get("SIGTRACK_BENCH_PG_URL",
                                                            DEFAULT_PG_URL))  # fmt: skip
@@ -469,8 +469,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     quick = args.quick
     args.signals = args.signals or (2_000 if quick else 20_000)
-    args.warmup = args.warmup if args.warmup is not None else (1.0 if quick else 2.0)
-    args.duration = args.duration or (3.0 if quick else 10.0)
+    args.warmup = args.warmup if args.warmup is not None else (0.5 if quick else 2.0)
+    args.duration = args.duration or (2.0 if quick else 10.0)
     return args
 
 
