@@ -86,6 +86,8 @@ def _problem(error: Any) -> dict[str, str]:
     where: Sequence[object] = error.get("loc", ())
     path = [str(part) for part in where[1:]] if len(where) > 1 else [str(p) for p in where]
     field = ".".join(path) or "body"
+    if error.get("type") == "json_invalid":  # loc is ("body", <char offset>): not a field
+        field = "body"
     reason = str(error.get("msg", "is not valid"))
     if "input" in error and error.get("type") != "missing":
         shown = repr(error["input"])
