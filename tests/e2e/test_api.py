@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -270,5 +271,33 @@ def test_the_numbers_are_the_clis(seeded: str, tmp_path: Path) -> None:
             error_of(custom, 422, custom.json()["error"]["field"])
             first = get("/signals", limit=1)["items"][0]["signal_id"]
             assert get(f"/signals/{first}") == cli("show", first, "--json")
+    finally:
+        app.store.dispose()
+
+
+def test_api_access_refuses_short_or_equal_tokens_without_showing_them() -> None:
+    from sigtrack.adapters.http import ApiAccess  # noqa: PLC0415
+    from sigtrack.core.errors import InvalidInput  # noqa: PLC0415
+
+    with pytest.raises(InvalidInput) as short:
+        ApiAccess(write_token="short-secret", read_token=None)
+    assert "short-secret" not in str(short.value)
+    with pytest.raises(InvalidInput) as same:
+        ApiAccess(write_token=WRITE_TOKEN, read_token=WRITE_TOKEN)
+    assert WRITE_TOKEN not in str(same.value)
+
+
+def test_more_numbers_are_the_clis(seeded: str, tmp_path: Path) -> None:
+    cli = lambda *a: json.loads(run_quiet(seeded, *a))  # noqa: E731
+    app = build_app(settings_for(seeded, data_dir=tmp_path))
+    try:
+        fixed = datetime.fromisoformat(AS_OF)
+        with running_api(app, clock=lambda: fixed) as base:  # /jobs takes no as_of
+            get = lambda p, **q: httpx.get(base + p, params=q).json()  # noqa: E731
+            window = {"since": "2026-01-01", "until": "2026-01-13"}
+            assert get("/stats/breakdown", by="symbol", **window) == cli(
+                "stats", "--by", "symbol", "--since", window["since"], "--until",
+                window["until"], "--json")  # fmt: skip
+            assert get("/jobs") == cli("jobs", "status", "--json", "--as-of", AS_OF)
     finally:
         app.store.dispose()
