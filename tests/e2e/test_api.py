@@ -298,6 +298,10 @@ def test_more_numbers_are_the_clis(seeded: str, tmp_path: Path) -> None:
             assert get("/stats/breakdown", by="symbol", **window) == cli(
                 "stats", "--by", "symbol", "--since", window["since"], "--until",
                 window["until"], "--json")  # fmt: skip
+            assert get("/advice") == cli("advise", "--json")
+            assert get("/reports/weekly", week="2026-W02", format="json") == cli(
+                "report", "weekly", "--week", "2026-W02", "--json"
+            )
             assert get("/jobs") == cli("jobs", "status", "--json", "--as-of", AS_OF)
     finally:
         app.store.dispose()
