@@ -7,7 +7,8 @@ import math
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from sigtrack.core.policy import ResolutionPolicy
 from sigtrack.core.records import SignalEvent
 from sigtrack.core.resolution import settle_many, settle_one
 from sigtrack.core.signals import EventKind, ExitReason, Result, Status
-from sigtrack.services.ports import SettleUpdate
+from sigtrack.services.ports import SettleUpdate, SymbolClaims
 from sigtrack.services.settling import Settled, SettlingService
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
@@ -304,6 +305,20 @@ class RacingSource:
         return self._candles.between(start_ms, end_ms)
 
 
+class ClaimlessStore(SqlSignalStore):
+    """The store, but its passes claim no symbols (every pass gets them all): two monitors
+    can then race over one signal on PostgreSQL too, which the stored outcome's stamp alone
+    has to settle."""
+
+    @contextmanager
+    def claim_symbols(self, symbols: Collection[str], *, owner: str) -> Iterator[SymbolClaims]:
+        yield SymbolClaims(symbols=iter(sorted(symbols)), is_shared=False)
+
+
+def claimless(tracker: Tracker) -> SqlSignalStore:
+    return ClaimlessStore(store_of(tracker).engine, checkpoint_interval_s=None)
+
+
 def test_two_monitors_racing_over_one_signal_store_and_announce_its_tp_hit_once(
     tracker: Tracker,
 ) -> None:
@@ -315,7 +330,9 @@ def test_two_monitors_racing_over_one_signal_store_and_announce_its_tp_hit_once(
     def hook(settled: Settled) -> None:
         told.append(settled.signal_id)
 
-    other = SettlingService(store, RacingSource(candles, lambda: None), policy, hooks=[hook])
+    other = SettlingService(
+        claimless(tracker), RacingSource(candles, lambda: None), policy, hooks=[hook]
+    )
     racing = RacingSource(candles, lambda: other.run_pass(now=minute(2)))
     SettlingService(store, racing, policy, hooks=[hook]).run_pass(now=minute(2))
 
@@ -330,7 +347,8 @@ def test_two_monitors_racing_over_one_signal_store_and_announce_its_tp_hit_once(
 def pass_of(tracker: Tracker, candles: Candles, now: datetime, **options: Any) -> Any:
     source = RacingSource(candles, options.pop("meanwhile", lambda: None))
     policy = options.pop("policy", ResolutionPolicy())
-    return SettlingService(store_of(tracker), source, policy, **options).run_pass(now=now)
+    store = options.pop("store", store_of(tracker))
+    return SettlingService(store, source, policy, **options).run_pass(now=now)
 
 
 def test_open_signals_come_back_as_columns_oldest_first_with_their_stored_outcomes(
@@ -471,8 +489,9 @@ def test_a_monitor_raced_on_a_signal_it_had_moved_on_before_keeps_the_winners_wr
     told: list[str] = []
     policy_all_at_tp1 = ResolutionPolicy(exit_plan=(1.0,))
 
-    def winner() -> None:  # another monitor, another rule, closes it first
-        pass_of(tracker, TP1_THEN_BE, minute(10), policy=policy_all_at_tp1)
+    def winner() -> None:  # another monitor (taking no claims), another rule, closes it first
+        pass_of(tracker, TP1_THEN_BE, minute(10), policy=policy_all_at_tp1,
+                store=claimless(tracker))  # fmt: skip
 
     report = pass_of(tracker, TP1_THEN_BE, minute(10), meanwhile=winner,
                      hooks=[lambda s: told.append(s.signal_id)])  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 
@@ -41,6 +42,7 @@ from sigtrack.services.ports import (
     OpenSignals,
     SettledRows,
     SettleUpdate,
+    SymbolClaims,
 )
 
 
@@ -54,6 +56,9 @@ class FakeStore:
         self.failing_reads = 0  # the next n list_signals calls raise StorageError
         self.passes: list[PassRecord] = []  # every record_pass, in order
         self.announced: list[bool] = []  # the `announce` of every save_settled call
+        # symbols other monitors hold: a pass's claims skip them (shared when any are set)
+        self.held_elsewhere: set[str] = set()
+        self.claims: list[tuple[str, list[str]]] = []  # (owner, symbols got) of every claim
 
     def add_signals(
         self, items: Sequence[NewSignal], *, now: datetime, on_conflict: str = "raise"
@@ -173,6 +178,19 @@ class FakeStore:
             outcomes=[r.outcome for r in found],
             stamps=[_stamp(r.outcome) for r in found],
         )
+
+    @contextmanager
+    def claim_symbols(self, symbols: Collection[str], *, owner: str) -> Iterator[SymbolClaims]:
+        """Like the SQL store: the symbols no other monitor holds, one by one as asked."""
+        got: list[str] = []
+        self.claims.append((owner, got))
+
+        def claiming() -> Iterator[str]:
+            for symbol in sorted(set(symbols) - self.held_elsewhere):
+                got.append(symbol)
+                yield symbol
+
+        yield SymbolClaims(symbols=claiming(), is_shared=bool(self.held_elsewhere))
 
     def record_pass(self, record: PassRecord) -> None:
         self.passes.append(record)

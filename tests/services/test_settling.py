@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -19,7 +19,7 @@ from sigtrack.core.policy import ResolutionPolicy
 from sigtrack.core.records import Closing
 from sigtrack.core.resolution import settle_one
 from sigtrack.core.signals import EventKind, ExitReason, Result, Signal, Status
-from sigtrack.services.ports import NewSignal
+from sigtrack.services.ports import NewSignal, OpenSignals
 from sigtrack.services.settling import PassReport, Settled, SettlingService, run_monitor
 
 T0 = SIGNAL_TIME  # 2026-01-05 10:00 UTC; the factories' LONG: 50000, TP 51000 / 52000, SL 49000
@@ -109,6 +109,48 @@ def test_a_pass_limited_to_some_symbols_reads_only_those() -> None:
 
     assert [symbol for symbol, _, _ in source.asked] == ["ETHUSDT"]
     assert (report.checked, report.symbols) == (1, 1)
+
+
+def test_a_pass_settles_only_the_symbols_it_claimed_and_counts_the_others_elsewhere() -> None:
+    store = FakeStore()
+    btc, eth = add(store, make_signal(), ETH_SIGNAL)
+    store.held_elsewhere = {"ETHUSDT"}  # another monitor's, this pass
+    source = MemorySource({"BTCUSDT": TP1_THEN_BE, "ETHUSDT": series(*QUIET)})
+
+    report = SettlingService(store, source, POLICY, owner="m1").run_pass(now=minute(10))
+
+    assert [symbol for symbol, _, _ in source.asked] == ["BTCUSDT"]
+    assert (report.checked, report.symbols, report.claimed_elsewhere) == (1, 1, 1)
+    assert store.claims == [("m1", ["BTCUSDT"])]
+    assert store.get(btc).status is Status.CLOSED
+    assert store.get(eth).outcome is None  # not read, not written
+
+
+class ClosedAfterTheFirstRead(FakeStore):
+    """Another monitor closes every open signal just after a pass's first read of them."""
+
+    def open_signals(self, *, symbols: Collection[str] | None = None) -> OpenSignals:
+        found = super().open_signals(symbols=symbols)
+        if symbols is None:
+            for signal_id in found.signal_ids:
+                closing = Closing(result=Result.LOSS, exit_reason=ExitReason.MANUAL,
+                                  closed_at=minute(3))  # fmt: skip
+                self.close(signal_id, closing, actor="admin", note=None, override=False,
+                           now=minute(3))  # fmt: skip
+        return found
+
+
+def test_a_claimed_symbol_whose_signals_another_monitor_closed_meanwhile_is_not_settled() -> None:
+    store = ClosedAfterTheFirstRead()
+    (btc,) = add(store, make_signal())
+    store.held_elsewhere = {"ETHUSDT"}  # shared: each claimed symbol is read again
+    source = MemorySource({"BTCUSDT": TP1_THEN_BE})
+
+    report = SettlingService(store, source, POLICY).run_pass(now=minute(10))
+
+    assert source.asked == []
+    assert (report.checked, report.symbols, report.claimed_elsewhere) == (0, 0, 1)
+    assert store.get(btc).closing.exit_reason is ExitReason.MANUAL  # type: ignore[union-attr]
 
 
 def test_a_second_pass_asks_only_for_the_candles_after_the_saved_progress() -> None:

@@ -139,7 +139,8 @@ class PassChanges:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PassReport:
     checked: int = 0  # open signals looked at
-    symbols: int = 0
+    symbols: int = 0  # symbols settled (by this monitor, where several share the store)
+    claimed_elsewhere: int = 0  # symbols with open signals that other monitors settled
     changes: PassChanges = field(default_factory=PassChanges)  # TP hits and closes stored
     failures: tuple[tuple[str, str], ...] = ()  # (symbol, why) for symbols not read
     rule: str = ""

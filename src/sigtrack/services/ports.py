@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -194,6 +195,20 @@ class SettledRows:
         return tuple(events)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class SymbolClaims:
+    """The symbols a settling pass settles, claimed one by one as it iterates (each held
+    until the pass ends); those it never gets are other monitors' this pass."""
+
+    symbols: Iterator[str]
+    # other monitors share the store: a symbol's signals may have moved since the pass read
+    # them, and are read again once it is claimed
+    is_shared: bool
+
+    def __iter__(self) -> Iterator[str]:
+        return self.symbols
+
+
 class SignalStore(Protocol):
     def add_signals(
         self, items: Sequence[NewSignal], *, now: datetime, on_conflict: str = "raise"
@@ -251,6 +266,15 @@ class SignalStore(Protocol):
 
     def open_signals(self, *, symbols: Collection[str] | None = None) -> OpenSignals:
         """Every open signal (of `symbols`, if given), oldest first, in one read."""
+        ...
+
+    def claim_symbols(
+        self, symbols: Collection[str], *, owner: str
+    ) -> AbstractContextManager[SymbolClaims]:
+        """The symbols of `symbols` this pass gets, claimed for `owner` as it iterates over
+        them and held until the block ends: on PostgreSQL a row lock each (`SKIP LOCKED`:
+        another monitor's are skipped, as are those claimed since the block began); on
+        SQLite all of them."""
         ...
 
     def save_settled(self, settled: SettledRows, *, now: datetime, announce: bool = False) -> B:

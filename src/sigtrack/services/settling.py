@@ -1,15 +1,20 @@
 """Settling the open signals from candles: one pass over them, grouped by symbol.
 
-A pass reads the open signals once, as columns, then each symbol's candles once, from
-where the earliest of its signals stopped reading; runs the batch engine resuming every
-signal from its saved progress; stores the new progress of the signals it moved (closing
-what closed, with an event per TP hit and close at the candle's time), straight from the
-engine's columns; and then tells the hooks. The monitor is this pass in a loop.
+A pass reads the open signals once, as columns, then claims their symbols one by one (where
+several monitors share a PostgreSQL store, each symbol goes to one of them per pass, and a
+claimed symbol's signals are read again as they are now), and reads each claimed symbol's
+candles once, from where the earliest of its signals stopped reading; runs the batch engine
+resuming every signal from its saved progress; stores the new progress of the signals it
+moved (closing what closed, with an event per TP hit and close at the candle's time),
+straight from the engine's columns; and then tells the hooks. The monitor is this pass in a
+loop.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -65,7 +70,10 @@ class SettlingService:
         *,
         hooks: Sequence[SettleHook] = (),
         announce: bool = False,
+        owner: str | None = None,
     ) -> None:
+        # who claims the symbols a pass settles (other monitors on the store skip them)
+        self._owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self._announce = announce  # queue the pass's TP hits and closes in the outbox
         self._store = store
         self._source = source
@@ -101,7 +109,7 @@ class SettlingService:
     ) -> PassReport:
         started = time.monotonic()
         found = self._store.open_signals(symbols=None if symbols is None else set(symbols))
-        total, done = len(found), 0
+        total, done, checked = len(found), 0, 0
         tell = progress or (lambda done, total: None)
         tell(0, total)
         names = sorted(set(found.symbols))  # (np.unique sorts 100,000 objects: ~40 ms)
@@ -109,21 +117,40 @@ class SettlingService:
         groups = np.fromiter(map(number_of.__getitem__, found.symbols), np.int64, total)
         parts: list[PassChanges] = []
         failures: list[tuple[str, str]] = []
-        for number, symbol in enumerate(names):
-            group = found if len(names) == 1 else found.take(np.flatnonzero(groups == number))
-            try:
-                for step, part in self._settle_symbol(symbol, group, now):
-                    parts.append(part)
-                    tell(done + step, total)
-            except MarketDataError as exc:
-                logger.warning("%s: no candles this pass: %s", symbol, exc)
-                failures.append((symbol, str(exc)))
-            done += len(group)
-            tell(done, total)
+        settled_here: list[str] = []
+        with self._store.claim_symbols(names, owner=self._owner) as claims:
+            for symbol in claims:
+                if claims.is_shared:  # as it is now that no other monitor can move it
+                    group = self._store.open_signals(symbols={symbol})
+                    if not len(group):  # settled by another monitor since the read
+                        continue
+                elif len(names) == 1:
+                    group = found
+                else:
+                    group = found.take(np.flatnonzero(groups == number_of[symbol]))
+                settled_here.append(symbol)
+                checked += len(group)
+                try:
+                    for step, part in self._settle_symbol(symbol, group, now):
+                        parts.append(part)
+                        tell(min(total, done + step), total)
+                except MarketDataError as exc:
+                    logger.warning("%s: no candles this pass: %s", symbol, exc)
+                    failures.append((symbol, str(exc)))
+                done = min(total, done + len(group))
+                tell(done, total)
+        tell(total, total)
+        elsewhere = len(names) - len(settled_here)
+        if claims.is_shared:
+            logger.info(
+                "pass of %s: %d of %d symbols settled here, %d by other monitors: %s",
+                self._owner, len(settled_here), len(names), elsewhere, ",".join(settled_here),
+            )  # fmt: skip
         rule = self._policy.describe()
         report = PassReport(
-            checked=total,
-            symbols=len(names),
+            checked=checked,
+            symbols=len(settled_here),
+            claimed_elsewhere=elsewhere,
             changes=PassChanges.joined(parts, rule),
             failures=tuple(failures),
             rule=rule,

@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ from sigtrack.adapters.storage import jobs as ledger
 from sigtrack.adapters.storage import status as store_status  # `status` names a parameter
 from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, closed_row
 from sigtrack.adapters.storage.checkpoint import WalCheckpointer
+from sigtrack.adapters.storage.claims import claim_symbols
 from sigtrack.adapters.storage.engine import IMMEDIATE
 from sigtrack.adapters.storage.filtering import (
     load_frame,
@@ -78,6 +79,7 @@ from sigtrack.services.ports import (
     OpenSignals,
     SettledRows,
     SettleUpdate,
+    SymbolClaims,
 )
 
 logger = logging.getLogger(__name__)
@@ -299,6 +301,11 @@ class SqlSignalStore:
     def open_signals(self, *, symbols: Collection[str] | None = None) -> OpenSignals:
         with self._reading() as conn:
             return read_open(conn, symbols)
+
+    def claim_symbols(
+        self, symbols: Collection[str], *, owner: str
+    ) -> AbstractContextManager[SymbolClaims]:
+        return claim_symbols(self._engine, symbols, owner=owner)
 
     def save_settled(
         self, settled: SettledRows, *, now: datetime, announce: bool = False
