@@ -49,7 +49,7 @@ def claim_symbols(
     """The symbols of `symbols` this pass settles, claimed as it iterates over them."""
     names = sorted(set(symbols))
     if engine.dialect.name != "postgresql" or not names:
-        yield SymbolClaims(symbols=iter(names), is_shared=False)
+        yield SymbolClaims(symbols=iter(names), is_shared=engine.dialect.name == "postgresql")
         return
     with _translated():
         with engine.begin() as conn:
