@@ -76,7 +76,7 @@ class CancelBody(BaseModel):
     note: str | None = None
 
 
-def services(request: Request) -> ApiServices:
+async def services(request: Request) -> ApiServices:
     found: ApiServices = request.app.state.services
     return found
 

@@ -23,6 +23,7 @@ from sigtrack.adapters.storage import status as store_status  # `status` names a
 from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, closed_row
 from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.claims import claim_symbols
+from sigtrack.adapters.storage.count_cache import CountCache
 from sigtrack.adapters.storage.engine import IMMEDIATE
 from sigtrack.adapters.storage.filtering import (
     load_frame,
@@ -93,6 +94,7 @@ class SqlSignalStore:
         self._engine = engine
         self._writer = engine.execution_options(**IMMEDIATE)
         self._raw = RawSql(engine.dialect)
+        self._count_cache = CountCache()  # window counts kept while the store is unchanged
         self._checkpointer = (
             WalCheckpointer(engine, checkpoint_interval_s)
             if engine.dialect.name == "sqlite" and checkpoint_interval_s
@@ -351,6 +353,19 @@ class SqlSignalStore:
         return self._counts(by, since, until)
 
     def _counts(
+        self, by: BreakdownKey | None, since: datetime, until: datetime
+    ) -> dict[Any, ResultCounts]:
+        key = (by, since)
+        with self._reading() as conn:
+            fingerprint, kept = self._count_cache.get(conn, key, until)
+        if kept is not None:
+            return kept
+        counts = self._count_window(by, since, until)
+        with self._reading() as conn:
+            self._count_cache.put(conn, key, fingerprint, until, counts)
+        return counts
+
+    def _count_window(
         self, by: BreakdownKey | None, since: datetime, until: datetime
     ) -> dict[Any, ResultCounts]:
         dim, span = rollups.dimension(by), rollups.whole_days(since, until)
