@@ -5,6 +5,7 @@ on one PostgreSQL store doubling no job."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from api_server import WRITE_TOKEN, free_port
+from api_server import READ_TOKEN, WRITE_TOKEN, free_port
 from factories import settings_for
 from process_support import (
     ADMIN,
@@ -176,3 +177,49 @@ def test_the_demo_ends_serving_its_dashboard_with_the_example_history_in_view(
     assert page.status_code == 200
     assert shown["performance"]["total"] > 100 and shown["by_symbol"]["rows"]
     assert "writes off (set SIGTRACK_API_TOKEN)" in out
+
+
+def test_a_bad_port_or_one_in_use_is_refused_clearly(
+    fake_bot_api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    env = serve_env(fake_bot_api, sqlite_url, TELEGRAM_BOT_TOKEN="")
+    bad = subprocess.run([*command(), "serve", "--port", "http"], capture_output=True,
+                         text=True, env=env, cwd=tmp_path, timeout=60, check=False)  # fmt: skip
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        busy = subprocess.run([*command(), "serve", "--port", str(port)],
+                              capture_output=True, text=True, env=env, cwd=tmp_path,
+                              timeout=60, check=False)  # fmt: skip
+
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines()[-1] == (
+        "error: --port: must be a whole number (got 'http')"
+    )
+    assert busy.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr
+
+
+def test_tokens_never_reach_the_log_even_in_a_logged_address(
+    fake_bot_api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = serve_env(fake_bot_api, sqlite_url, SIGTRACK_API_READ_TOKEN=READ_TOKEN,
+                    SIGTRACK_API_READS="token")  # fmt: skip
+    with sigtrack_process(env, "serve", "--port", str(port), "--access-log", "--no-monitor",
+                          "--no-jobs", cwd=tmp_path) as process:  # fmt: skip
+        wait_ready(process, base)
+        page = httpx.get(f"{base}/?token={READ_TOKEN}")
+        wrong = httpx.get(f"{base}/stats/winrate", headers={"Authorization": "Bearer nope"})
+        read = httpx.get(f"{base}/stats/winrate",
+                         headers={"Authorization": f"Bearer {READ_TOKEN}"})  # fmt: skip
+        write = httpx.post(f"{base}/signals", json={"symbol": "BTCUSDT"},
+                           headers={"Authorization": f"Bearer {READ_TOKEN}"})  # fmt: skip
+        out, err = stop(process)
+
+    assert (page.status_code, wrong.status_code, read.status_code) == (200, 401, 200)
+    assert write.status_code == 403
+    assert '"GET /?token=<secret> HTTP/1.1" 200' in err  # the request is logged, masked
+    for secret in (READ_TOKEN, WRITE_TOKEN, fake_bot_api.token):
+        assert secret not in out + err
+        assert secret not in wrong.text + write.text
