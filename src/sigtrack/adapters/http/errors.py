@@ -66,7 +66,7 @@ async def _sigtrack_error(request: Request, exc: SigtrackError) -> JSONResponse:
     if isinstance(exc, SignalNotFound):
         return error_response(404, "signal_id", f"no signal with id {exc.signal_id!r}")
     if isinstance(exc, StateConflict):
-        return error_response(409, "signal_id", str(exc))
+        return error_response(409, "signal_id", str(exc).removeprefix("signal_id: "))
     if isinstance(exc, StorageError):
         logger.warning("%s %s: %s", request.method, request.url.path, exc)
         return error_response(503, "store", str(exc))
