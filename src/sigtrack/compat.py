@@ -56,7 +56,7 @@ def track_signal_given(
                   "tp1": tp1, "tp2": tp2, "sl": sl, "side": signal_type}  # fmt: skip
         return _get_tracker().track(signal, receivers=receivers)
     except Exception:
-        logger.exception("track_signal_given failed for %s %s", symbol, timeframe)
+        logger.exception("track_signal_given failed for %.64r %.16r", symbol, timeframe)
         return None
 
 
@@ -74,7 +74,7 @@ def update_signal_outcome(signal_id: str, hit_tp: bool, pnl_percent: float) -> N
             override=already_closed, note="update_signal_outcome" if already_closed else None,
         )  # fmt: skip
     except Exception:
-        logger.exception("update_signal_outcome failed for %s", signal_id)
+        logger.exception("update_signal_outcome failed for %.140r", signal_id)
 
 
 def get_current_winrate(days: int = 7) -> dict[str, Any] | None:
@@ -104,4 +104,4 @@ def track_user_command(
     try:
         _get_tracker().track_command(user_id, username, command, symbol, timeframe)
     except Exception:
-        logger.exception("track_user_command failed for %s", command)
+        logger.exception("track_user_command failed for %.64r", command)

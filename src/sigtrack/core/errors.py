@@ -23,13 +23,27 @@ class SigtrackError(Exception):
     """Base of every error sigtrack raises on purpose."""
 
 
-class InvalidInput(SigtrackError, ValueError):
-    """Input that breaks a rule; the message names the field and the value."""
+MAX_FIELD_SHOWN = 100  # characters of a field name in a message
+MAX_REASON_SHOWN = 500  # characters of a reason: a 10 MB value is not quoted back whole
 
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{field}: {reason}")
+
+def shorten(text: str, limit: int) -> str:
+    """`text`, or its head and tail around a count of what was cut when it is too long."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 8
+    cut = len(text) - limit
+    return f"{text[: limit - tail]}…[{cut:,} characters cut]…{text[-tail:]}"
+
+
+class InvalidInput(SigtrackError, ValueError):
+    """Input that breaks a rule; the message names the field and the value (a long value
+    shortened, so that a huge input gets a readable error)."""
+
+    def __init__(self, field: str, reason: str, *, limit: int | None = MAX_REASON_SHOWN) -> None:
+        self.field = shorten(field, MAX_FIELD_SHOWN)
+        self.reason = reason if limit is None else shorten(reason, limit)
+        super().__init__(f"{self.field}: {self.reason}")
 
 
 class InvalidSignal(InvalidInput):
@@ -43,7 +57,9 @@ class InvalidBatch(InvalidInput):
         self.problems = problems
         lines = [f"#{index}: {error}" for index, error in problems]
         super().__init__(
-            "signals", f"nothing stored; {len(problems)} bad item(s):\n" + "\n".join(lines)
+            "signals",
+            f"nothing stored; {len(problems)} bad item(s):\n" + "\n".join(lines),
+            limit=None,  # each line is one item's error, already shortened
         )
 
 
