@@ -37,6 +37,11 @@ LangQ = Annotated[str | None, Query(description="id or en (default: the setting)
 BY = "|".join(key.value for key in BreakdownKey)
 
 
+def answer(data: Json) -> JSONResponse:
+    """The renderer's JSON as it is: no response model to validate it against again."""
+    return JSONResponse(data)
+
+
 def _now(s: Services, as_of: str | None) -> datetime:
     return parse_datetime(as_of, "as_of", s.zone) if as_of else s.clock()
 
@@ -50,8 +55,8 @@ def _lang(s: Services, lang: str | None) -> Lang:
 
 
 @router.get("/stats/winrate", summary="The /winrate numbers of the last N days")
-def winrate(s: Services, days: Days = 7, as_of: AsOf = None) -> Json:
-    return winrate_json(s.tracking.winrate(days, now=_now(s, as_of)), s.zone)
+def winrate(s: Services, days: Days = 7, as_of: AsOf = None) -> JSONResponse:
+    return answer(winrate_json(s.tracking.winrate(days, now=_now(s, as_of)), s.zone))
 
 
 @router.get("/stats/breakdown", summary="Winrate, interval, PnL and R per group")
@@ -63,11 +68,11 @@ def breakdown(
     until: When = None,
     min_n: MinN = DEFAULT_MIN_N,
     as_of: AsOf = None,
-) -> Json:
+) -> JSONResponse:
     start, end = s.analysis.window(now=_now(s, as_of), days=days, since=_time(s, since, "since"),
                                    until=_time(s, until, "until"))  # fmt: skip
-    return breakdown_json(s.analysis.stats(by, since=start, until=end, min_n=min_n), start, end,
-                          s.zone)  # fmt: skip
+    result = s.analysis.stats(by, since=start, until=end, min_n=min_n)
+    return answer(breakdown_json(result, start, end, s.zone))
 
 
 @router.get("/stats/overview", summary="The dashboard's window: numbers, curve, breakdowns")
@@ -78,10 +83,10 @@ def overview(
     until: When = None,
     min_n: MinN = DEFAULT_MIN_N,
     as_of: AsOf = None,
-) -> Json:
+) -> JSONResponse:
     view = s.analysis.overview(now=_now(s, as_of), days=days, since=_time(s, since, "since"),
                                until=_time(s, until, "until"), min_n=min_n)  # fmt: skip
-    return overview_json(view, s.zone)
+    return answer(overview_json(view, s.zone))
 
 
 @router.get(
@@ -113,9 +118,9 @@ def compare(
     s: Services,
     a: Annotated[str, Query(description="A filter, e.g. strategy=v1")],
     b: Annotated[str, Query(description="A filter, e.g. strategy=v2")],
-) -> Json:
+) -> JSONResponse:
     side_a, side_b = s.analysis.chosen(a, option="a"), s.analysis.chosen(b, option="b")
-    return comparison_json(s.analysis.compare(side_a, side_b), side_a, side_b)
+    return answer(comparison_json(s.analysis.compare(side_a, side_b), side_a, side_b))
 
 
 @router.get("/advice", summary="Recommendations with the numbers behind them")
@@ -124,5 +129,5 @@ def advice(
     filter: Annotated[str, Query(description="Which signals (default: all)")] = "",
     min_n: MinN = ADVICE_MIN_N,
     lang: LangQ = None,
-) -> Json:
-    return advice_json(s.analysis.advise(filter, min_n=min_n), _lang(s, lang))
+) -> JSONResponse:
+    return answer(advice_json(s.analysis.advise(filter, min_n=min_n), _lang(s, lang)))
