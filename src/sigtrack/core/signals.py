@@ -79,6 +79,7 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     OVERRIDE = "override"
     CANCELLED = "cancelled"
+    REFUSED = "refused"  # a close that came after another outcome: kept, the outcome unchanged
 
 
 _LONG = Side.LONG  # a module constant is quicker to reach than the enum's attribute

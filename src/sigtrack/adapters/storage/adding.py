@@ -92,6 +92,24 @@ def apply_closing(
     raw.executemany(conn, "insert_events", lambda: insert(signal_events), [event])
 
 
+def record_refused(
+    conn: Connection,
+    raw: RawSql,
+    row: Row,
+    closing: Closing,
+    *,
+    actor: str,
+    note: str | None,
+    now: datetime,
+) -> None:
+    """A close or cancel that lost the race to another outcome (the monitor's, another
+    hand's): the history keeps the attempt; the signal keeps its outcome."""
+    extra = {"kept_result": row["result"], "kept_pnl_pct": row["pnl_pct"]}
+    event = _closing_event(row["id"], closing, EventKind.REFUSED, actor=actor, note=note,
+                           now=now, extra=extra)  # fmt: skip
+    raw.executemany(conn, "insert_events", lambda: insert(signal_events), [event])
+
+
 def _closing_event(
     pk: int,
     closing: Closing,

@@ -20,7 +20,13 @@ from sqlalchemy.sql.expression import Executable
 from sigtrack.adapters.storage import feedback, outbox, rollups
 from sigtrack.adapters.storage import jobs as ledger
 from sigtrack.adapters.storage import status as store_status  # `status` names a parameter
-from sigtrack.adapters.storage.adding import BATCH, SignalAdder, apply_closing, closed_row
+from sigtrack.adapters.storage.adding import (
+    BATCH,
+    SignalAdder,
+    apply_closing,
+    closed_row,
+    record_refused,
+)
 from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.claims import claim_symbols
 from sigtrack.adapters.storage.count_cache import CountCache
@@ -218,9 +224,26 @@ class SqlSignalStore:
         override: bool,
         now: datetime,
     ) -> SignalRecord:
-        return self._write(
-            lambda conn: self._close(conn, signal_id, closing, actor, note, override, now)
-        )
+        try:
+            return self._write(
+                lambda conn: self._close(conn, signal_id, closing, actor, note, override, now)
+            )
+        except SignalAlreadyClosed:
+            self._write(lambda conn: self._refused(conn, signal_id, closing, actor, note, now))
+            raise
+
+    def _refused(
+        self,
+        conn: Connection,
+        signal_id: str,
+        closing: Closing,
+        actor: str,
+        note: str | None,
+        now: datetime,
+    ) -> None:
+        found = self._raw.execute(conn, "signal_by_id", _signal_by_id, {"signal_id": signal_id})
+        if found and found[0]["status"] == Status.CLOSED:
+            record_refused(conn, self._raw, found[0], closing, actor=actor, note=note, now=now)
 
     def _close(
         self,
@@ -260,8 +283,15 @@ class SqlSignalStore:
             if len(entries) > 1:  # one of them was refused: one by one, to tell which
                 return [answer for entry in entries
                         for answer in self.apply_journaled([entry], now=now)]  # fmt: skip
-            refused = f"refused: {exc}"[:200]
-            self._write(lambda conn: self._mark(conn, entries[0].op_id, refused, now))
+            refused, entry = f"refused: {exc}"[:200], entries[0]
+            lost = exc.signal_id if isinstance(exc, SignalAlreadyClosed) else None
+
+            def mark(conn: Connection) -> None:
+                self._mark(conn, entry.op_id, refused, now)
+                if lost is not None and entry.closing is not None:
+                    self._refused(conn, lost, entry.closing, entry.actor, entry.note, entry.at)
+
+            self._write(mark)
             return [refused]
 
     def _apply(self, conn: Connection, entry: JournalEntry, now: datetime) -> str:
