@@ -12,8 +12,11 @@ import pytest
 
 from factories import bot_signal, settings_for
 from sigtrack import Tracker
+from sigtrack.adapters.market.files import FileCandleSource
+from sigtrack.core.candles import Candles
 from sigtrack.core.errors import SignalAlreadyClosed
 from sigtrack.core.signals import EventKind
+from sigtrack.services.settling import SettlingService
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 
@@ -61,3 +64,41 @@ def test_a_journaled_close_replayed_after_another_outcome_is_refused_and_recorde
     assert record.result == "WIN"
     assert [e.kind for e in events][-2:] == [EventKind.CLOSED, EventKind.REFUSED]
     assert events[-1].actor == "admin"
+
+
+class ClosingByHandMidPass:
+    """Candle files, and a close by hand of `signal_id` just as the pass reads them: after
+    the pass has read its open signals, before it stores what they did."""
+
+    def __init__(self, files: FileCandleSource, tracker: Tracker, signal_id: str) -> None:
+        self.files, self.tracker, self.signal_id = files, tracker, signal_id
+        self.name = files.name
+
+    def candles(self, symbol: str, start_ms: int, end_ms: int) -> Candles:
+        if self.tracker.get(self.signal_id).result is None:
+            self.tracker.close(self.signal_id, result="breakeven", pnl_pct=0.0, actor="admin",
+                               now=NOW)  # fmt: skip
+        return self.files.candles(symbol, start_ms, end_ms)
+
+
+def test_a_monitor_close_that_lost_to_a_close_by_hand_is_recorded_not_applied(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    start = NOW - timedelta(minutes=10)
+    base = int(start.timestamp() * 1000)
+    rows = [(0, 50000, 50200, 49800, 50100), (1, 50100, 50150, 48000, 48500)]  # the stop
+    (tmp_path / "BTCUSDT.csv").write_text("timestamp,open,high,low,close\n" + "".join(
+        f"{base + n * 60_000},{o},{h},{lo},{c}\n" for n, o, h, lo, c in rows))  # fmt: skip
+    signal_id = tracker.track(bot_signal(), created_at=start, now=start + timedelta(seconds=1))
+    source = ClosingByHandMidPass(FileCandleSource(tmp_path), tracker, signal_id)
+    service = SettlingService(tracker.app.store, source, tracker.app.settings.policy)
+
+    report = service.run_pass(now=NOW)
+    record = tracker.get(signal_id)
+    events = tracker.events(signal_id)
+
+    assert list(report.closed) == []  # the pass stored nothing over the close by hand
+    assert record.closing is not None
+    assert (record.result, record.closing.exit_reason) == ("BREAKEVEN", "MANUAL")
+    assert [e.kind for e in events] == [EventKind.CREATED, EventKind.CLOSED, EventKind.REFUSED]
+    assert events[-1].data["result"] == "LOSS" and events[-1].data["kept_result"] == "BREAKEVEN"

@@ -209,7 +209,39 @@ def save_settled(conn: Connection, settled: SettledRows) -> B:
     closed_days = settled.created_ms[written & settled.closed] // _DAY_MS
     days = np.unique(closed_days).astype("datetime64[D]")
     mark_days(conn, np.datetime_as_string(days).tolist(), raw)
+    _record_lost_closes(conn, settled, written)
     return written
+
+
+def _record_lost_closes(conn: Connection, settled: SettledRows, written: B) -> None:
+    """A close the pass found for a signal closed meanwhile (by hand, or by another
+    monitor): the signal keeps its outcome, the history gets a `refused` event for the
+    pass's attempt."""
+    lost = np.flatnonzero(~written & settled.closed)
+    if not len(lost):
+        return
+    keys = [int(settled.keys[k]) for k in lost]
+    closed = {
+        row.id: row.result
+        for row in conn.execute(
+            select(signals.c.id, signals.c.result).where(
+                signals.c.id.in_(keys), signals.c.status == Status.CLOSED.value
+            )
+        )
+    }
+    events = []
+    for k in lost.tolist():
+        pk = int(settled.keys[k])
+        if pk not in closed:
+            continue  # still open: another monitor moved it; nothing was refused
+        attempt = next((e for e in settled.events(k) if e.kind is EventKind.CLOSED), None)
+        if attempt is None:
+            continue
+        data = dict(attempt.data) | {"kept_result": closed[pk]}
+        events.append({"signal_pk": pk, "kind": EventKind.REFUSED.value, "at": attempt.at,
+                       "actor": settled.actor, "note": attempt.note, "data": data})  # fmt: skip
+    if events:
+        conn.execute(insert(signal_events), events)
 
 
 def _write_sqlite(cursor: Any, raw: RawSql, settled: SettledRows) -> B:
