@@ -18,7 +18,7 @@ from sigtrack import compat
 from sigtrack.core.errors import MAX_REASON_SHOWN, InvalidBatch, InvalidInput, SigtrackError
 from sigtrack.tracker import Tracker
 
-HOSTILE = settings(max_examples=60, deadline=None,
+HOSTILE = settings(max_examples=40, deadline=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 HUGE = "x" * 10_000_000  # 10 MB
 

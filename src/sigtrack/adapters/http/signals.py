@@ -21,6 +21,7 @@ API_SOURCE = "api"
 PAGE = 50
 MAX_PAGE = 500
 MAX_BATCH = 1000
+MAX_OFFSET = 10**12  # past SQLite's 64-bit integers a deeper offset was a 500
 
 router = APIRouter(tags=["signals"])
 
@@ -140,7 +141,7 @@ def list_signals(
     since: Annotated[str | None, Query(description="ISO-8601 or a date (display zone)")] = None,
     until: Annotated[str | None, Query(description="Up to, not including")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Json:
     records = s.tracking.list_signals(
         status=status,
