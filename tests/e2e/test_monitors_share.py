@@ -66,8 +66,9 @@ def test_monitors_started_at_once_settle_every_signal_once_and_split_the_symbols
     args = ["-v", "monitor", "--passes", "3", "--every", "1", "--candles", str(folder)]
     engine = create_engine(pg_url)
     try:
-        # The start line: the claims table locked until every monitor waits on it, so that
-        # their first passes begin together (each has read the open signals by then).
+        # The start line: the claims table locked until every monitor waits on it (or on the
+        # one inserting its rows), so that their first passes begin together (each has read
+        # the open signals by then).
         with engine.connect() as gate:
             gate.execute(text("LOCK TABLE settle_claims IN SHARE MODE"))
             processes = [
@@ -82,8 +83,10 @@ def test_monitors_started_at_once_settle_every_signal_once_and_split_the_symbols
                         for process in processes:
                             assert process.poll() is None, process.communicate()
                         waiting = conn.execute(text(
-                            "SELECT count(*) FROM pg_locks WHERE NOT granted "
-                            "AND relation = 'settle_claims'::regclass"
+                            "SELECT count(*) FROM pg_locks WHERE NOT granted AND "
+                            "(relation = 'settle_claims'::regclass OR locktype = 'advisory' "
+                            "AND database = (SELECT oid FROM pg_database "
+                            "WHERE datname = current_database()))"
                         )).scalar()  # fmt: skip
                         conn.rollback()
                         return waiting == monitors

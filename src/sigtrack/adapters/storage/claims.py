@@ -2,13 +2,13 @@
 the pass ends.
 
 On PostgreSQL every symbol has a row in `settle_claims`. A pass first inserts the rows it
-lacks (committed at once), then, in a transaction of its own kept open until the pass ends,
-claims the next symbol each time it asks: `FOR UPDATE SKIP LOCKED`, so that a symbol another
-monitor holds is skipped, and not one claimed since this transaction began (another monitor
-settled it in this round and has let it go). The commit at the end releases the locks; a
-killed monitor's go with its connection. Claiming one symbol at a time shares the work out
-as the monitors go, where one `SELECT … FOR UPDATE SKIP LOCKED` of them all would hand every
-symbol to whichever monitor asked first.
+lacks (one monitor at a time, committed at once), then, in a transaction of its own kept
+open until the pass ends, claims the next symbol each time it asks: `FOR UPDATE SKIP
+LOCKED`, so that a symbol another monitor holds is skipped, and not one claimed since this
+transaction began (another monitor settled it in this round and has let it go). The
+commit at the end releases the locks; a killed monitor's go with its connection. Claiming
+one symbol at a time shares the work out as the monitors go, where one `SELECT … FOR
+UPDATE SKIP LOCKED` of them all would hand every symbol to whichever monitor asked first.
 
 On SQLite (one writer anyway) a pass gets every symbol, and nothing is written.
 """
@@ -24,8 +24,15 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sigtrack.core.errors import StorageError, StoreUnavailable
 from sigtrack.services.ports import SymbolClaims
 
-# Only the rows missing: an INSERT meeting a row that a pass has claimed (updated, not yet
-# committed) would wait for that pass to end, where NOT EXISTS sees the committed row.
+# Only the rows missing, and those inserted one monitor at a time (a transaction-level
+# advisory lock): an INSERT meeting a row another monitor inserted at the same moment, and
+# then claimed (updated, not yet committed), would wait for that monitor's whole pass to end.
+_MISSING = text(
+    "SELECT s FROM unnest(CAST(:symbols AS text[])) AS s "
+    "WHERE NOT EXISTS (SELECT 1 FROM settle_claims AS c WHERE c.symbol = s)"
+)
+_INSERTING = text("SELECT pg_advisory_xact_lock(:key)")
+_INSERTING_KEY = 0x5E771E_C1A1  # "settle claims": the inserts of missing rows, one at a time
 _INSERT = text(
     "INSERT INTO settle_claims (symbol) SELECT s FROM unnest(CAST(:symbols AS text[])) AS s "
     "WHERE NOT EXISTS (SELECT 1 FROM settle_claims AS c WHERE c.symbol = s) "
@@ -53,7 +60,10 @@ def claim_symbols(
         return
     with _translated():
         with engine.begin() as conn:
-            conn.execute(_INSERT, {"symbols": names})
+            missing = list(conn.execute(_MISSING, {"symbols": names}).scalars())
+            if missing:  # (the INSERT's own look sees the rows of those that came first)
+                conn.execute(_INSERTING, {"key": _INSERTING_KEY})
+                conn.execute(_INSERT, {"symbols": missing})
         conn = engine.connect()
     try:
         with _translated():
