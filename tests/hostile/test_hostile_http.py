@@ -22,7 +22,7 @@ from conftest import HOSTILE_TEXTS, Store, snapshot
 from factories import bot_signal
 
 AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
-FUZZ = settings(max_examples=25, deadline=None,
+FUZZ = settings(max_examples=15, deadline=None,
                 suppress_health_check=list(HealthCheck))  # fmt: skip
 
 
