@@ -149,7 +149,8 @@ def test_closing_a_closed_signal_is_an_error_unless_overridden_and_history_stays
     )  # fmt: skip
     assert record.result is Result.WIN
     events = tracker.events(signal_id)
-    assert [e.kind for e in events] == [EventKind.CREATED, EventKind.CLOSED, EventKind.OVERRIDE]
+    assert [e.kind for e in events] == [  # the refused second close is kept in the history
+        EventKind.CREATED, EventKind.CLOSED, EventKind.REFUSED, EventKind.OVERRIDE]  # fmt: skip
     assert events[-1].data["old_result"] == "LOSS" and events[-1].note == "misread the chart"
 
 
@@ -160,7 +161,9 @@ def test_cancelling_takes_a_signal_out_and_a_closed_one_cannot_be_cancelled(
     assert tracker.cancel(signal_id, actor="admin", now=NOW).result is Result.CANCELLED
     with pytest.raises(SignalAlreadyClosed):
         tracker.cancel(signal_id, actor="admin", now=NOW)
-    assert tracker.events(signal_id)[-1].kind is EventKind.CANCELLED
+    kinds = [e.kind for e in tracker.events(signal_id)]
+    assert kinds == [EventKind.CREATED, EventKind.CANCELLED, EventKind.REFUSED]
+    assert tracker.get(signal_id).result is Result.CANCELLED
 
 
 @pytest.mark.parametrize(

@@ -161,7 +161,7 @@ def test_closing_twice_fails_and_suggests_override_which_keeps_the_history(cli: 
         "--actor", "admin", "--note", "stop was hit first")  # fmt: skip
     shown = cli("show", signal_id, "--json").json()
     assert (shown["result"], shown["pnl_pct"]) == ("LOSS", -1.0)
-    assert [e["kind"] for e in shown["events"]] == ["created", "closed", "override"]
+    assert [e["kind"] for e in shown["events"]] == ["created", "closed", "refused", "override"]
     override = shown["events"][-1]
     assert (override["actor"], override["note"]) == ("admin", "stop was hit first")
     assert (override["data"]["old_result"], override["data"]["result"]) == ("WIN", "LOSS")
