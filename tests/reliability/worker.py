@@ -76,9 +76,12 @@ def churn(url: str, data_dir: str, tag: str, start: int) -> None:
         close(tracker, one, "WIN" if n % 2 else "LOSS")
 
 
-def race(url: str, data_dir: str, k: int, processes: int, n: int, folder: Path) -> None:  # noqa: C901
+def race(  # noqa: C901 - one loop of tracks, own closes and the neighbour's
+    url: str, data_dir: str, k: int, processes: int, n: int, folder: Path
+) -> None:
     """Track n signals, close the even ones (a few tracks later); close every signal
-    the process before this one tracked (its ids read from its file as they come): the even ones race their owner."""
+    the process before this one tracked (its ids read from
+    its file as they come): the even ones race their owner."""
     tracker = open_tracker(url, data_dir)
     mine = folder / f"ids-{k}.txt"
     theirs = folder / f"ids-{(k - 1) % processes}.txt"
