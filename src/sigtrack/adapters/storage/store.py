@@ -255,6 +255,10 @@ class SqlSignalStore:
         override: bool,
         now: datetime,
     ) -> SignalRecord:
+        if conn.dialect.name == "postgresql":  # two closes at once: the second waits, then
+            # reads the first's outcome (SQLite's writers take turns anyway)
+            conn.execute(select(signals.c.id).where(signals.c.signal_id == signal_id)
+                         .with_for_update())  # fmt: skip
         found = self._raw.execute(conn, "signal_by_id", _signal_by_id, {"signal_id": signal_id})
         if not found:
             raise SignalNotFound(signal_id)
