@@ -91,11 +91,13 @@ def test_a_killed_monitors_symbols_go_with_its_connection(
     with pytest.raises(StoreUnavailable), first.claim_symbols(SYMBOLS, owner="m1") as mine:
         assert next(iter(mine)) == "ADAUSDT"
         with second.engine.connect() as conn:  # its backend is killed, as with the process
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            # with a timeout it waits until the backend has exited and its locks are gone
+            killed = conn.execute(text(
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid() "
                 "AND query LIKE 'UPDATE settle_claims%'"
-            ))  # fmt: skip
+            )).scalars().all()  # fmt: skip
+            assert killed == [True]
         with second.claim_symbols(SYMBOLS, owner="m2") as theirs:
             assert list(theirs) == SYMBOLS
     with second.claim_symbols(SYMBOLS, owner="m2") as theirs:
