@@ -10,6 +10,7 @@ import pytest
 
 from factories import settings_for
 from sigtrack import Tracker
+from sigtrack.core.errors import InvalidInput
 from sigtrack.core.render.signals import record_json
 from sigtrack.core.signals import Result, Status
 
@@ -154,8 +155,16 @@ def test_the_import_zone_can_be_chosen(sqlite_tracker: Tracker, tmp_path: Path) 
 
 def test_unknown_files_are_reported_not_guessed(sqlite_tracker: Tracker, tmp_path: Path) -> None:
     notes = write_lines(tmp_path / "notes.jsonl", [OLD_ACTIVE])
-    report = sqlite_tracker.import_jsonl([notes], now=NOW)
-    assert report.added == 0 and "not an old tracker file" in report.problems[0]
+    refused = r"^paths: no old tracker file to import \(.*notes\.jsonl: not an old tracker file"
+    with pytest.raises(InvalidInput, match=refused):
+        sqlite_tracker.import_jsonl([notes], now=NOW)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InvalidInput, match="no old tracker files in this folder"):
+        sqlite_tracker.import_jsonl([tmp_path / "empty"], now=NOW)
+    write_lines(tmp_path / "active_signals.jsonl", [OLD_ACTIVE])
+    report = sqlite_tracker.import_jsonl([notes, tmp_path / "active_signals.jsonl"], now=NOW)
+    assert report.added == 1 and "not an old tracker file" in report.problems[0]  # one of two
+    assert sqlite_tracker.get(OLD_ACTIVE["signal_id"]) is not None
 
 
 def test_export_writes_the_old_files_with_the_old_keys(

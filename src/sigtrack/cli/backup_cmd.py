@@ -11,7 +11,7 @@ import typer
 from sigtrack.bootstrap import backup_at, backup_targets
 from sigtrack.cli.app import EXIT_FAILED, app, err, out, print_json, state
 from sigtrack.config import Settings, mask_url
-from sigtrack.core.errors import InvalidInput
+from sigtrack.core.errors import BackupNotFound, InvalidInput
 from sigtrack.services.backups import BackupReport, RestoreReport, VerifyReport
 from sigtrack.services.ports import BackupTarget
 
@@ -109,8 +109,15 @@ def restore(
 ) -> None:
     """Restore a backup into the --db store, checked file by file and table by table."""
     st = state(ctx)
-    target, backup_id = backup_at(st.settings, where)
-    report = st.app.backups.restore(target, backup_id, force=force)
+    try:
+        target, backup_id = backup_at(st.settings, where)
+        report = st.app.backups.restore(target, backup_id, force=force)
+    except InvalidInput as exc:
+        if exc.field != "backup_to":
+            raise
+        raise InvalidInput("FILE_OR_URL", exc.reason) from None
+    except BackupNotFound as exc:  # what the user named is no backup: bad input
+        raise InvalidInput("FILE_OR_URL", str(exc)) from None
     if as_json:
         print_json(_restore_json(report))
         return

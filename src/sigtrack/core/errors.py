@@ -122,5 +122,12 @@ class BackupError(SigtrackError):
     target or the file, never a secret)."""
 
 
+class BackupNotFound(BackupError, LookupError):
+    """The target holds no complete backup, or not the one asked for."""
+
+    def __str__(self) -> str:  # LookupError would quote the whole message
+        return str(self.args[0])
+
+
 class JobError(SigtrackError):
     """A scheduled job could not do its work (recorded in the run ledger and retried)."""

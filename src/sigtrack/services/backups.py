@@ -25,7 +25,7 @@ from sigtrack.core.backups import (
     compare_tables,
     retain,
 )
-from sigtrack.core.errors import BackupError, InvalidInput, SigtrackError, StateConflict
+from sigtrack.core.errors import BackupError, BackupNotFound, InvalidInput, SigtrackError, StateConflict
 from sigtrack.services.ports import BackupTarget
 
 logger = logging.getLogger(__name__)
@@ -195,7 +195,7 @@ class BackupService:
     def newest(self, target: BackupTarget) -> str:
         ids = target.list()
         if not ids:
-            raise BackupError(f"{target.name}: holds no complete backup")
+            raise BackupNotFound(f"{target.name}: holds no complete backup")
         return ids[-1]
 
     def verify(self, target: BackupTarget, backup: str | None = None) -> VerifyReport:

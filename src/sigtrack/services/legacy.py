@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from sigtrack.core.errors import InvalidInput
 from sigtrack.core.records import Activity, SignalRecord
 from sigtrack.core.signals import SignalDefaults, same_content
 from sigtrack.services.ports import AddStatus, NewSignal, SignalStore
@@ -180,6 +181,9 @@ class LegacyService:
         """Import the files (naive times read in `zone`, default the display zone); safe
         to repeat."""
         batch = self._read(paths, zone=zone or self.zone, defaults=self.defaults)
+        if not batch.files:  # nothing named was an old tracker file: bad input, not a no-op
+            found = "; ".join(p.removesuffix("; skipped") for p in batch.problems)
+            raise InvalidInput("paths", f"no old tracker file to import ({found or 'got none'})")
         return import_legacy(self.store, batch, now=now)
 
     def export_files(

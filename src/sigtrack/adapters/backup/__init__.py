@@ -34,12 +34,13 @@ def open_backup(
 ) -> tuple[BackupTarget, str | None]:
     """A target and, when `spec` names one backup (its folder, or `s3://…/<backup id>`),
     that backup's id; else None (the newest is meant)."""
-    spec = spec.strip().rstrip("/")
+    spec = spec.strip()
     if spec.startswith("s3://"):
-        head, _, last = spec.rpartition("/")
+        head, _, last = spec.rstrip("/").rpartition("/")
         if backup_time(last) is not None and head not in {"s3:/", "s3:"}:
             return open_target(head, endpoint_url=endpoint_url, region=region), last
         return open_target(spec, endpoint_url=endpoint_url, region=region), None
+    spec = spec.rstrip("/")
     path = Path(spec).expanduser()
     if (path / MANIFEST_NAME).is_file():
         return FolderTarget(path.parent), path.name

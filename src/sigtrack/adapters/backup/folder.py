@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 from sigtrack.core.backups import MANIFEST_NAME
-from sigtrack.core.errors import BackupError
+from sigtrack.core.errors import BackupError, BackupNotFound
 
 _PARTIAL = ".partial-"  # `.<id>.partial-<random>`: hidden, never listed
 _STALE_S = 6 * 3600.0
@@ -74,7 +74,7 @@ class FolderTarget:
     def fetch(self, backup_id: str, into: Path) -> Path:
         source = self._root / backup_id
         if backup_id.startswith(".") or not (source / MANIFEST_NAME).is_file():
-            raise BackupError(f"{self.name}: no complete backup {backup_id!r}")
+            raise BackupNotFound(f"{self.name}: no complete backup {backup_id!r}")
         try:
             shutil.copytree(source, into, dirs_exist_ok=True)
         except OSError as exc:

@@ -32,7 +32,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from sigtrack.core.errors import BackupError, InvalidInput
+from sigtrack.core.errors import BackupError, BackupNotFound, InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class S3Target:
         base = self._backup_key(backup_id)
         keys = self._keys(base, during=f"fetching {backup_id!r}")
         if base + MANIFEST not in keys:
-            raise BackupError(f"{self.name}: no backup {backup_id!r} (no {MANIFEST} under it)")
+            raise BackupNotFound(f"{self.name}: no backup {backup_id!r} (no {MANIFEST} under it)")
         into.mkdir(parents=True, exist_ok=True)
         for key in keys:
             relative = key[len(base) :]
