@@ -67,16 +67,22 @@ def write_candles(path: Path, rows: list[tuple[int, float, float, float, float]]
 
 @asynccontextmanager
 async def running_bot(
-    fake: FakeBotApi, db_url: str, *, clock: Clock | None = None, **settings: Any
+    fake: FakeBotApi,
+    db_url: str,
+    *,
+    clock: Clock | None = None,
+    owns_buttons: bool = False,
+    **settings: Any,
 ) -> AsyncIterator[RunningBot]:
-    """The bot polling `fake`, with ADMIN and OTHER_ADMIN as admins, until the block ends."""
+    """The bot polling `fake`, with ADMIN and OTHER_ADMIN as admins, until the block ends
+    (`owns_buttons`: as `sigtrack bot` registers it; else as inside a host bot)."""
     clock = clock or Clock()
     config = settings_for(db_url, **settings)
     config = replace(config, admin_ids=(ADMIN, OTHER_ADMIN))
     app = build_app(config)
     services = replace(bot_services(app), clock=clock)
     application = build_application(fake.token, base_url=fake.url)
-    register_handlers(application, services, bot_access(config))
+    register_handlers(application, services, bot_access(config), owns_buttons=owns_buttons)
     try:
         async with application:
             await application.start()

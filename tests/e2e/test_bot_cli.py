@@ -79,9 +79,14 @@ def test_the_bot_with_no_monitor_answers_and_announces_nothing(
 
     with bot_process(env, "--no-monitor", cwd=tmp_path) as process:
         opened = ask(fake_bot_api, ADMIN, "/open")
+        ask(fake_bot_api, ADMIN, "/admin")
+        panel = fake_bot_api.sent(ADMIN)[-1]["message_id"]
+        fake_bot_api.press(ADMIN, panel, "menu:v1", forged=True)  # an older bot's button
+        answers = fake_bot_api.wait_for(fake_bot_api.answers, timeout=30)
         out, _ = stop(process)
 
     assert opened.startswith("<b>⏳ SIGNAL AKTIF (2)</b>")
+    assert [a["text"] for a in answers] == ["Tombol ini tidak dikenal atau sudah tidak berlaku."]
     assert fake_bot_api.sent(CHAT) == []
     assert "monitor off, announcements off" in out
 

@@ -12,33 +12,24 @@ from bot_support import ADMIN, STRANGER, RunningBot, running_bot
 
 from conftest import HOSTILE_TEXTS, Store
 from sigtrack.core.signals import Status
-from telegram_fake import FakeBotApi, _user
+from telegram_fake import FakeBotApi
 
 pytestmark = pytest.mark.asyncio
 LOGGED = ("activity",)  # every command is logged as activity, a refused one too
 REFUSAL = "⛔ Perintah ini hanya untuk admin."
+REFUSED_BUTTON = "⛔ Hanya untuk admin."
+UNKNOWN_BUTTON = "Tombol ini tidak dikenal atau sudah tidak berlaku."
+UNKNOWN_SIGNAL = "Signal ini tidak dikenal."
 
 
 def forge(fake: FakeBotApi, user_id: int, message_id: int, data: str, chat_id: int) -> None:
-    """A callback query with any `data` on a message the bot sent, as a client of the real
-    Bot API can send it (the fake's `press` only presses buttons that exist)."""
-    with fake._changed:
-        message = fake._messages[(chat_id, message_id)]
-        query_id = f"{user_id}{next(fake._query_ids):08d}"
-        fake._open_queries.add(query_id)
-        query = {
-            "id": query_id,
-            "from": _user(user_id, None),
-            "data": data,
-            "message": message.wire(fake._messages),
-            "chat_instance": f"ci{chat_id}",
-        }
-        fake._queue({"callback_query": query})
+    """A callback query with any `data` on a message the bot sent."""
+    fake.press(user_id, message_id, data, chat_id=chat_id, forged=True)
 
 
 @pytest_asyncio.fixture
 async def bot(fake_bot_api: FakeBotApi, store: Store) -> AsyncIterator[RunningBot]:
-    async with running_bot(fake_bot_api, store.url) as running:
+    async with running_bot(fake_bot_api, store.url, owns_buttons=True) as running:
         yield running
 
 
@@ -75,15 +66,52 @@ async def test_forged_callback_queries_from_a_stranger_change_and_show_nothing(
     ]
     for data in forged:  # pressed on the admin's own panel, from the stranger's account
         forge(bot.fake, STRANGER, panel["message_id"], data, chat_id=ADMIN)
-    await bot.fake.wait_for_async(lambda: len(bot.fake.answers()) >= len(buttons))
+    await bot.fake.wait_for_async(lambda: len(bot.fake.answers()) >= len(forged))
     await bot.ask(ADMIN, "/help")  # a barrier: the updates before it were handled
-    refusals = [a.get("text") for a in bot.fake.answers()]
-    assert refusals[: len(buttons)] == ["⛔ Hanya untuk admin."] * len(buttons)
+    answers = [a.get("text") for a in bot.fake.answers()]
+    assert answers[: len(buttons)] == [REFUSED_BUTTON] * len(buttons)
+    assert answers[len(buttons) :] == [  # every forged press answered: no button left spinning
+        REFUSED_BUTTON, REFUSED_BUTTON, UNKNOWN_BUTTON, UNKNOWN_BUTTON,
+        UNKNOWN_SIGNAL, UNKNOWN_SIGNAL, UNKNOWN_BUTTON,
+        REFUSED_BUTTON,  # no data at all: python-telegram-bot hands it to the panel's handler
+    ]  # fmt: skip
 
     assert bot.fake.edits() == []
     assert bot.fake.message(ADMIN, panel["message_id"])["text"] == panel["text"]
     assert len(bot.fake.sent(STRANGER)) == 0  # no admin data sent to the stranger
     store.assert_unchanged(skip=LOGGED)
+
+
+async def test_an_admins_forged_or_stale_buttons_are_answered_and_change_nothing(
+    bot: RunningBot, store: Store
+) -> None:
+    await bot.ask(ADMIN, "/admin")
+    panel = bot.fake.sent(ADMIN)[-1]
+    forged = ["st:p:zzz", "st:p:", "st:x", "'; DROP TABLE signals; --", "<b>x</b>", ""]
+    for data in forged:  # the admin's own client, sending data no button of this version has
+        forge(bot.fake, ADMIN, panel["message_id"], data, chat_id=ADMIN)
+    await bot.fake.wait_for_async(lambda: len(bot.fake.answers()) >= len(forged))
+    await bot.ask(ADMIN, "/help")  # a barrier: the updates before it were handled
+
+    assert [a.get("text") for a in bot.fake.answers()] == [UNKNOWN_BUTTON] * len(forged)
+    assert bot.fake.edits() == []
+    assert bot.fake.message(ADMIN, panel["message_id"])["text"] == panel["text"]
+    store.assert_unchanged(skip=LOGGED)
+
+
+async def test_inside_a_host_bot_only_sigtracks_own_forged_data_is_answered(
+    fake_bot_api: FakeBotApi, store: Store
+) -> None:
+    """A host bot's own buttons are its business: sigtrack must not answer (or swallow) them."""
+    async with running_bot(fake_bot_api, store.url) as host:
+        await host.ask(ADMIN, "/admin")
+        panel = host.fake.sent(ADMIN)[-1]
+        forge(host.fake, ADMIN, panel["message_id"], "st:zzz", chat_id=ADMIN)
+        forge(host.fake, ADMIN, panel["message_id"], "host:menu", chat_id=ADMIN)
+        await host.fake.wait_for_async(lambda: len(host.fake.answers()) >= 1)
+        await host.ask(ADMIN, "/help")  # a barrier: both queries were handled
+
+        assert [a.get("text") for a in host.fake.answers()] == [UNKNOWN_BUTTON]
 
 
 @pytest.mark.parametrize("text", HOSTILE_TEXTS)

@@ -123,7 +123,7 @@ def build_bot(
     background = telegram.Background(announcer=announcer, monitor=loop, ticker=ticker,
                                      replayer=journal_loop(st.app))  # fmt: skip
     telegram.register_handlers(application, services, access, background=background,
-                               publish_menu=True)  # fmt: skip
+                               publish_menu=True, owns_buttons=True)  # fmt: skip
     application.add_error_handler(telegram.log_error)
     summary = (
         f"{settings.telegram_base_url or 'api.telegram.org'}; "

@@ -251,6 +251,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
         Lang.ID: "⛔ Hanya untuk admin.",
         Lang.EN: "⛔ Admins only.",
     },
+    "bot.button_unknown": {
+        Lang.ID: "Tombol ini tidak dikenal atau sudah tidak berlaku.",
+        Lang.EN: "This button is unknown or no longer valid.",
+    },
     "bot.error": {
         Lang.ID: "⚠️ Gagal: {reason}",
         Lang.EN: "⚠️ Failed: {reason}",

@@ -148,10 +148,13 @@ def register_handlers(
     background: Background | None = None,
     group: int = 0,
     publish_menu: bool = False,
+    owns_buttons: bool = False,
 ) -> PanelHandlers:
     """Add every command, the admin panel's buttons and the feedback buttons to
     `application`; start and stop `background` with it; with `publish_menu`, set the
-    bot's command menu when it starts (a stand-alone bot owns its menu)."""
+    bot's command menu when it starts, and with `owns_buttons` answer every button press
+    no handler took (a stand-alone bot owns its menu and its buttons; in a host bot only
+    sigtrack's own `st:` data is answered)."""
     quiet_http_logs()
     handlers = PanelHandlers(services, access)
     added: list[BaseHandler[Update, Any, Any]] = [
@@ -159,6 +162,10 @@ def register_handlers(
     ]
     added.append(CallbackQueryHandler(handlers.panel, pattern=f"^{PANEL}"))
     added.append(CallbackQueryHandler(handlers.feedback_pressed, pattern=f"^{FEEDBACK}"))
+    # other data in sigtrack's namespace (forged, or an older version's button): answered
+    added.append(CallbackQueryHandler(handlers.unknown_button, pattern="^st:"))
+    if owns_buttons:  # a stand-alone bot answers any other button too; a host bot's are its own
+        added.append(CallbackQueryHandler(handlers.unknown_button))
     application.add_handlers(added, group=group)
     if background is not None:
         _chain(application, "post_init", background.start)

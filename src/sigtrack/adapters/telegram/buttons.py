@@ -30,6 +30,7 @@ _CODES = {answer: code for code, answer in _ANSWERS.items()}
 TRACKING = (("w7", "bot.panel.winrate7"), ("w30", "bot.panel.winrate30"),
             ("week", "bot.panel.weekly"), ("open", "bot.panel.open"),
             ("coin", "bot.panel.coins"))  # fmt: skip
+VIEWS = frozenset({"home", "track", "backup", *(view for view, _ in TRACKING)})
 
 
 def _data(value: str) -> str:
@@ -79,6 +80,9 @@ class PanelHandlers(BotHandlers):
         if query is None or query.message is None or not isinstance(query.data, str):
             return
         view = query.data.removeprefix(PANEL)
+        if view not in VIEWS:  # forged or from an older version: answered, nothing shown
+            await query.answer(self.t("bot.button_unknown"))
+            return
         await query.answer()
         if view == "home":
             html, markup = f"<b>{escape(self.t('bot.panel.title'))}</b>", self.home_markup()
@@ -115,6 +119,12 @@ class PanelHandlers(BotHandlers):
         more = "\n" + escape(self.t("bot.panel.more"))
         parts = split_message(html, limit=4096 - len(more) - 64)
         return parts[0] + (more if len(parts) > 1 else "")
+
+    async def unknown_button(self, update: Update, context: Context) -> None:
+        """Any other callback data (forged, or a button of an older version): answered, so
+        that the client stops waiting, and nothing else; it reveals nothing to anyone."""
+        if update.callback_query is not None:
+            await update.callback_query.answer(self.t("bot.button_unknown"))
 
     async def feedback_pressed(self, update: Update, context: Context) -> None:
         """A receiver's tap on a feedback button: anyone who got the broadcast may answer."""
