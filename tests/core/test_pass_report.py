@@ -8,7 +8,9 @@ import numpy as np
 
 from sigtrack.core.batch_signals import NO_TIME
 from sigtrack.core.pass_report import PassChanges, PassReport
+from sigtrack.core.render.settling import pass_json, pass_text
 from sigtrack.core.signals import ExitReason, Result, Status
+from sigtrack.core.texts import Lang
 
 T0 = int(datetime(2026, 11, 20, 3, 0, tzinfo=UTC).timestamp() * 1000)
 
@@ -53,3 +55,16 @@ def test_joined_parts_keep_every_change_in_order_and_the_report_counts_them() ->
     assert (report.wins, report.losses, report.expired) == (1, 1, 0)
     assert [c.signal_id for c in report.closed] == ["a", "c"]
     assert PassChanges.joined([], "sl_first").signal_ids == []
+
+
+def test_a_shared_pass_tells_how_many_symbols_other_monitors_settled() -> None:
+    shared = PassReport(checked=30, symbols=2, claimed_elsewhere=3)
+    alone = PassReport(checked=30, symbols=5)
+
+    assert pass_json(shared, UTC)["symbols_settled_elsewhere"] == 3
+    assert pass_json(alone, UTC)["symbols_settled_elsewhere"] == 0
+    assert "   3 koin lain diselesaikan monitor lain pada putaran ini." in pass_text(
+        shared, UTC, Lang.ID
+    ).split("\n")
+    assert "3 other coins settled by other monitors" in pass_text(shared, UTC, Lang.EN)
+    assert "monitor" not in pass_text(alone, UTC, Lang.EN)

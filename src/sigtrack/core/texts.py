@@ -62,6 +62,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "selesai dalam {seconds} dtk.",
         Lang.EN: "   {wins} wins, {losses} losses, {expired} expired; done in {seconds} s.",
     },
+    "settle.elsewhere": {
+        Lang.ID: "   {count} koin lain diselesaikan monitor lain pada putaran ini.",
+        Lang.EN: "   {count} other coins settled by other monitors this pass.",
+    },
     "settle.more": {
         Lang.ID: "… dan {count} lainnya (--json memuat semuanya)",
         Lang.EN: "… and {count} more (--json lists them all)",

@@ -31,6 +31,8 @@ def pass_text(
             expired=report.expired, seconds=f"{report.elapsed_s:.1f}",
         ),
     ]  # fmt: skip
+    if report.claimed_elsewhere:  # monitors sharing one store: the rest was theirs
+        lines.append(text("settle.elsewhere", lang, count=report.claimed_elsewhere))
     lines += islice(_change_lines(report.changes, zone, lang), examples)
     total = report.tp_hits + report.closed_count
     if total > examples:
@@ -64,6 +66,7 @@ def pass_json(report: PassReport, zone: tzinfo) -> Json:
     return {
         "checked": report.checked,
         "symbols": report.symbols,
+        "symbols_settled_elsewhere": report.claimed_elsewhere,
         "rule": report.rule,
         "closed": report.closed_count,
         "tp_hits": report.tp_hits,
