@@ -233,6 +233,94 @@ def test_the_openapi_lists_every_route_and_there_is_no_cdn_swagger(base: str) ->
     assert httpx.get(f"{base}/docs").status_code == 404
 
 
+WRITE_ROUTES = ["/signals", "/signals/{signal_id}/close", "/signals/{signal_id}/cancel"]
+
+
+def declared_errors(spec: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    answers: dict[str, Any] = spec["paths"][path][method]["responses"]
+    return {status: answer for status, answer in answers.items() if int(status) >= 400}
+
+
+def test_the_openapi_declares_each_error_answer_with_the_one_error_body(base: str) -> None:
+    spec = httpx.get(f"{base}/openapi.json").json()
+    for path in WRITE_ROUTES:
+        assert {"401", "403", "413", "422", "503"} <= set(declared_errors(spec, "post", path))
+    for method, path in [("get", "/signals/{signal_id}"), *(("post", p) for p in WRITE_ROUTES[1:])]:
+        assert "404" in declared_errors(spec, method, path), (method, path)
+    for path in WRITE_ROUTES[1:]:
+        assert "409" in declared_errors(spec, "post", path), path
+    for path in ["/signals", "/stats/winrate", "/compare"]:
+        assert {"401", "422", "503"} <= set(declared_errors(spec, "get", path)), path
+    bodies = {answer["content"]["application/json"]["schema"]["$ref"]
+              for path, item in spec["paths"].items() for method in item
+              for status, answer in declared_errors(spec, method, path).items()
+              if (path, status) != ("/healthz", "503")}  # fmt: skip
+    assert bodies == {"#/components/schemas/ErrorAnswer"}
+    schemas = spec["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas  # FastAPI's own 422 body is not what we send
+    shapes = {name: (set(schemas[name]["properties"]), set(schemas[name]["required"]),
+                     schemas[name]["additionalProperties"])
+              for name in ("ErrorAnswer", "ErrorDetail", "Problem")}  # fmt: skip
+    assert shapes == {
+        "ErrorAnswer": ({"error"}, {"error"}, False),
+        "ErrorDetail": ({"status", "field", "reason", "message", "problems"},
+                        {"status", "field", "reason", "message"}, False),
+        "Problem": ({"index", "field", "reason"}, {"field", "reason"}, False),
+    }  # fmt: skip
+
+
+def test_the_error_answers_have_the_declared_body(base: str) -> None:
+    """Each kind of error answer, its keys exactly those the spec's ErrorAnswer allows."""
+    signal_id = one(base)
+    httpx.post(f"{base}/signals/{signal_id}/cancel", headers=WRITE)
+    answers = [
+        httpx.post(f"{base}/signals", json=SIGNAL),
+        httpx.post(f"{base}/signals", json=SIGNAL, headers=READ),
+        httpx.get(f"{base}/signals/nope"),
+        httpx.post(f"{base}/signals/{signal_id}/cancel", headers=WRITE),
+        httpx.post(f"{base}/signals", content=b"[" + b" " * 2_100_000 + b"]", headers=WRITE),
+        httpx.get(f"{base}/signals", params={"limit": "0"}),
+        httpx.post(f"{base}/signals", json=[SIGNAL, {**SIGNAL, "side": "UP"}], headers=WRITE),
+    ]
+    assert [a.status_code for a in answers] == [401, 403, 404, 409, 413, 422, 422]
+    for answer in answers:
+        error = answer.json()["error"]
+        assert set(answer.json()) == {"error"}
+        assert {"status", "field", "reason", "message"} <= set(error) <= {
+            "status", "field", "reason", "message", "problems"}  # fmt: skip
+        assert error["status"] == answer.status_code
+        assert error["message"] == f"{error['field']}: {error['reason']}"
+        for problem in error.get("problems", []):
+            assert {"field", "reason"} <= set(problem) <= {"index", "field", "reason"}, problem
+    batch = answers[-1].json()["error"]["problems"]
+    assert [(p["index"], p["field"]) for p in batch] == [(1, "side")], batch
+    assert "index" not in answers[-2].json()["error"]["problems"][0]  # a list's problems only
+
+
+UNREADABLE: list[tuple[bytes, str]] = [
+    (b"not json", "is not valid JSON: Expecting value (at character 0)"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    (b"1" * 5000, "a number of more than"),
+    (b'{"symbol": "BTC\xc3\x28"}', "must be JSON text in UTF-8"),
+]
+
+
+@pytest.mark.parametrize(("raw", "why"), UNREADABLE)
+def test_a_body_that_cannot_be_read_as_json_is_a_422_naming_the_body_and_why(
+    base: str, raw: bytes, why: str
+) -> None:
+    """Not a 400 "There was an error parsing the body" (FastAPI's answer to a body that is
+    too deep, holds a huge number or is not UTF-8), nor a 422 quoting the body as `{}`."""
+    signal_id = one(base)
+    before = counts(base)
+    for path in ["/signals", f"/signals/{signal_id}/close", f"/signals/{signal_id}/cancel"]:
+        response = httpx.post(base + path, content=raw,
+                              headers={**WRITE, "Content-Type": "application/json"})  # fmt: skip
+        error = error_of(response, 422, "body")
+        assert why in error["reason"] and "(got {})" not in error["reason"], error
+    assert counts(base) == before
+
+
 @pytest.fixture
 def seeded(db_url: str, tmp_path: Path) -> str:
     created = [f"2026-01-{d:02d}T10:00:00+07:00" for d in (2, 5, 8, 9, 10, 11)]

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from sigtrack.adapters.http.auth import may_read
-from sigtrack.adapters.http.errors import ApiError
+from sigtrack.adapters.http.errors import ApiError, declared
 from sigtrack.adapters.http.signals import Services
 from sigtrack.core.render.health import health_json
 from sigtrack.core.render.jobs import job_status_json
@@ -34,12 +34,19 @@ async def healthz(s: Services, request: Request) -> JSONResponse:
     return JSONResponse(shown, status_code=200 if health.ok else 503)
 
 
-@router.get("/jobs", dependencies=[Depends(may_read)], summary="Each automatic job's status")
+@router.get(
+    "/jobs",
+    dependencies=[Depends(may_read)],
+    summary="Each automatic job's status",
+    responses=declared(401, 503),
+)  # no parameters: nothing to refuse with a 422
 def jobs(s: Services) -> list[Json]:
     return [job_status_json(status, s.zone) for status in s.jobs.status(now=s.clock())]
 
 
-@router.get("/ui/texts", summary="The dashboard's labels in a language")
+@router.get(
+    "/ui/texts", summary="The dashboard's labels in a language", responses=declared(422)
+)  # open to anyone, and no store behind it
 def ui_texts(s: Services, lang: Annotated[str | None, Query()] = None) -> Json:
     chosen = parse_lang(lang) if lang else s.lang
     shown = {key: texts[chosen] for key, texts in TEXTS.items() if key.startswith(UI_PREFIX)}

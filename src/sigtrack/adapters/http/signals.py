@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sigtrack.adapters.http.auth import may_read, may_write
 from sigtrack.adapters.http.context import ApiServices
-from sigtrack.adapters.http.errors import ApiError
+from sigtrack.adapters.http.errors import READ_ERRORS, WRITE_ERRORS, ApiError, declared
 from sigtrack.core.errors import InvalidBatch
 from sigtrack.core.render.signals import closing_json, record_json, signal_view
 from sigtrack.core.render.values import Json
@@ -91,6 +91,7 @@ Services = Annotated[ApiServices, Depends(services)]
     dependencies=[Depends(may_write)],
     openapi_extra={"requestBody": _TRACK_BODY},
     summary="Track one signal or a list of them (all or nothing)",
+    responses=declared(*WRITE_ERRORS, 409),
 )
 def track(s: Services, body: Annotated[Any, Body()]) -> Json:
     now = s.clock()
@@ -118,7 +119,8 @@ def _with_source(item: object) -> SignalInput:
 
 
 @router.post("/signals/{signal_id}/close", dependencies=[Depends(may_write)],
-             summary="Close a signal by hand")  # fmt: skip
+             summary="Close a signal by hand",
+             responses=declared(*WRITE_ERRORS, 404, 409))  # fmt: skip
 def close(s: Services, signal_id: str, body: CloseBody) -> Json:
     record = s.tracking.close(signal_id, result=body.result, now=s.clock(), actor=body.actor,
                               pnl_pct=body.pnl_pct, note=body.note,
@@ -127,14 +129,16 @@ def close(s: Services, signal_id: str, body: CloseBody) -> Json:
 
 
 @router.post("/signals/{signal_id}/cancel", dependencies=[Depends(may_write)],
-             summary="Cancel an open signal")  # fmt: skip
+             summary="Cancel an open signal",
+             responses=declared(*WRITE_ERRORS, 404, 409))  # fmt: skip
 def cancel(s: Services, signal_id: str, body: CancelBody | None = None) -> Json:
     body = body or CancelBody()
     record = s.tracking.cancel(signal_id, now=s.clock(), actor=body.actor, note=body.note)
     return closing_json(record, s.zone)
 
 
-@router.get("/signals", dependencies=[Depends(may_read)], summary="Stored signals, newest first")
+@router.get("/signals", dependencies=[Depends(may_read)], summary="Stored signals, newest first",
+            responses=declared(*READ_ERRORS))  # fmt: skip
 def list_signals(
     s: Services,
     status: Annotated[str | None, Query(description="active or closed")] = None,
@@ -160,6 +164,7 @@ def list_signals(
 
 
 @router.get("/signals/{signal_id}", dependencies=[Depends(may_read)],
-            summary="One signal with its history")  # fmt: skip
+            summary="One signal with its history",
+            responses=declared(*READ_ERRORS, 404))  # fmt: skip
 def show(s: Services, signal_id: str) -> Json:
     return signal_view(s.tracking.get(signal_id), s.tracking.events(signal_id), s.zone)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from sigtrack.adapters.http.auth import may_read
+from sigtrack.adapters.http.errors import READ_ERRORS, declared
 from sigtrack.adapters.http.signals import Services
 from sigtrack.core.advice import DEFAULT_MIN_N as ADVICE_MIN_N
 from sigtrack.core.breakdowns import DEFAULT_MIN_N, BreakdownKey
@@ -27,7 +28,8 @@ from sigtrack.core.render.winrate import winrate_json
 from sigtrack.core.signal_input import parse_datetime
 from sigtrack.core.texts import Lang, parse_lang
 
-router = APIRouter(tags=["stats"], dependencies=[Depends(may_read)])
+router = APIRouter(tags=["stats"], dependencies=[Depends(may_read)],
+                   responses=declared(*READ_ERRORS))  # fmt: skip
 
 Days = Annotated[int, Query(ge=1, le=36_500, description="The last N days (display zone)")]
 When = Annotated[str | None, Query(description="ISO-8601 or a date; no offset: display zone")]
