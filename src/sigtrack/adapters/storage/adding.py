@@ -1,5 +1,4 @@
-"""Adding signals in one transaction: choose ids (DESIGN §3), detect repeats, insert in bulk;
-and the rows a closing writes."""
+"""Adding signals in one transaction: choose ids (DESIGN §3), detect repeats, insert in bulk."""
 
 from __future__ import annotations
 
@@ -9,17 +8,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import Executable
 
-from sigtrack.adapters.storage.bulk import closing_event_data, closing_kind, insert_new
+from sigtrack.adapters.storage import rollups
+from sigtrack.adapters.storage.bulk import closing_kind, insert_new
+from sigtrack.adapters.storage.closing import apply_closing, closing_event
 from sigtrack.adapters.storage.raw import RawSql
-from sigtrack.adapters.storage.rows import Row, load_records, signal_row
+from sigtrack.adapters.storage.rows import load_records, signal_row
 from sigtrack.adapters.storage.tables import deliveries, signal_events, signals
 from sigtrack.core.errors import SignalIdConflict
-from sigtrack.core.records import Closing
 from sigtrack.core.signals import (
     EventKind,
     Status,
@@ -40,89 +40,6 @@ class IdTaken(IntegrityError):
 
     def __init__(self, signal_id: str) -> None:
         super().__init__(f"signal_id {signal_id!r} was taken meanwhile", None, Exception())
-
-
-def _update_closing() -> Executable:
-    return (
-        update(signals)
-        .where(signals.c.id == bindparam("pk"))
-        .values(
-            status=bindparam("new_status", type_=signals.c.status.type),
-            result=bindparam("new_result", type_=signals.c.result.type),
-            exit_reason=bindparam("new_exit_reason", type_=signals.c.exit_reason.type),
-            pnl_pct=bindparam("new_pnl_pct", type_=signals.c.pnl_pct.type),
-            closed_at=bindparam("new_closed_at", type_=signals.c.closed_at.type),
-        )
-    )
-
-
-def closed_row(row: Row, closing: Closing) -> dict[str, Any]:
-    """The stored row as it reads after `closing`."""
-    return dict(row) | {
-        "status": Status.CLOSED.value,
-        "result": closing.result.value,
-        "exit_reason": closing.exit_reason.value,
-        "pnl_pct": closing.pnl_pct,
-        "closed_at": closing.closed_at,
-    }
-
-
-def apply_closing(
-    conn: Connection,
-    raw: RawSql,
-    row: Row,
-    closing: Closing,
-    *,
-    actor: str,
-    note: str | None,
-    now: datetime,
-) -> None:
-    was_closed = row["status"] == Status.CLOSED
-    new = closed_row(row, closing)
-    values = {
-        f"new_{k}": new[k] for k in ("status", "result", "exit_reason", "pnl_pct", "closed_at")
-    }
-    raw.execute(conn, "update_closing", _update_closing, {"pk": row["id"], **values})
-    if was_closed:
-        kind = EventKind.OVERRIDE
-        extra = {"old_result": row["result"], "old_pnl_pct": row["pnl_pct"]}
-    else:
-        kind, extra = closing_kind(closing), {}
-    event = _closing_event(row["id"], closing, kind, actor=actor, note=note, now=now, extra=extra)
-    raw.executemany(conn, "insert_events", lambda: insert(signal_events), [event])
-
-
-def record_refused(
-    conn: Connection,
-    raw: RawSql,
-    row: Row,
-    closing: Closing,
-    *,
-    actor: str,
-    note: str | None,
-    now: datetime,
-) -> None:
-    """A close or cancel that lost the race to another outcome (the monitor's, another
-    hand's): the history keeps the attempt; the signal keeps its outcome."""
-    extra = {"kept_result": row["result"], "kept_pnl_pct": row["pnl_pct"]}
-    event = _closing_event(row["id"], closing, EventKind.REFUSED, actor=actor, note=note,
-                           now=now, extra=extra)  # fmt: skip
-    raw.executemany(conn, "insert_events", lambda: insert(signal_events), [event])
-
-
-def _closing_event(
-    pk: int,
-    closing: Closing,
-    kind: EventKind,
-    *,
-    actor: str,
-    note: str | None,
-    now: datetime,
-    extra: dict[str, Any],
-) -> dict[str, Any]:
-    data = closing_event_data(closing, extra)
-    return {"signal_pk": pk, "kind": kind.value, "at": now, "actor": actor, "note": note,
-            "data": data}  # fmt: skip
 
 
 def _insert_signal_unless_taken() -> Executable:
@@ -170,13 +87,16 @@ class SignalAdder:
         if len(items) == 1 and items[0].signal.signal_id is None:
             return [self._add_one(items[0])]
         supplied = [i.signal.signal_id for i in items if i.signal.signal_id is not None]
-        existing = self._existing_rows(supplied)
         bases = [
             base_signal_id(s.user_id, s.symbol, s.created_at) if s.signal_id is None else None
             for s in (i.signal for i in items)
         ]
         derived_bases = [b for b in bases if b is not None]
-        self._lock_bases(derived_bases)
+        # Before reading what is stored: a writer of the same ids waits here until the
+        # first commits, then reads its rows, instead of inserting the same rows in
+        # another order (two batches each holding a row the other inserts deadlock).
+        self._lock_ids(derived_bases + supplied)
+        existing = self._existing_rows(supplied)
         self.taken.update(supplied)
         self.taken.update(self._taken_ids(derived_bases))
         outcomes = [
@@ -238,13 +158,14 @@ class SignalAdder:
         self.taken.add(chosen)
         return chosen
 
-    def _lock_bases(self, bases: list[str]) -> None:
-        """On PostgreSQL, writers choosing ids for the same base take turns (SQLite's
-        BEGIN IMMEDIATE already serialises writers). Bases share a few lock buckets, so a
-        batch holds at most `_ID_LOCK_BUCKETS` locks, taken in order (no deadlock)."""
-        if self.conn.dialect.name != "postgresql" or not bases:
+    def _lock_ids(self, ids: list[str]) -> None:
+        """On PostgreSQL, writers choosing ids for the same base, or adding the same
+        supplied id, take turns (SQLite's BEGIN IMMEDIATE already serialises writers).
+        Ids share a few lock buckets, so a batch holds at most `_ID_LOCK_BUCKETS` locks,
+        all taken at once and in order (no deadlock)."""
+        if self.conn.dialect.name != "postgresql" or not ids:
             return
-        buckets = sorted({zlib.crc32(b.encode()) % _ID_LOCK_BUCKETS for b in bases})
+        buckets = sorted({zlib.crc32(i.encode()) % _ID_LOCK_BUCKETS for i in ids})
         # One round trip: unnest yields the buckets in the array's order, and each row's
         # lock is taken as the row is produced.
         self.conn.execute(
@@ -307,7 +228,7 @@ class SignalAdder:
         )
         signal_id = base
         if not inserted:  # another signal holds the base id: take the next suffix
-            self._lock_bases([base])  # the base insert itself needs no lock: ON CONFLICT
+            self._lock_ids([base])  # the base insert itself needs no lock: ON CONFLICT
             self.taken.update(self._taken_ids([base]))
             signal_id = self._free_id(base)
             row = signal_row(signal_id, item, self.now)
@@ -335,8 +256,17 @@ class SignalAdder:
             if item.closing is not None:
                 kind = closing_kind(item.closing)
                 events.append(
-                    _closing_event(pk, item.closing, kind, actor=item.actor, note=None,
-                                   now=self.now, extra={})
+                    closing_event(pk, item.closing, kind, actor=item.actor, note=None,
+                                  now=self.now, extra={})
                 )  # fmt: skip
         self.raw.executemany(self.conn, "insert_events", lambda: insert(signal_events), events)
         self.raw.executemany(self.conn, "insert_deliveries", lambda: insert(deliveries), receivers)
+
+
+def add_signals(
+    conn: Connection, raw: RawSql, items: Sequence[NewSignal], *, now: datetime, on_conflict: str
+) -> list[AddOutcome]:
+    """Add `items` in the caller's transaction and mark their days' rollups stale."""
+    added = SignalAdder(conn, raw, now, on_conflict).run(items)
+    rollups.mark_days(conn, (rollups.day_of(item.signal.created_at) for item in items), raw)
+    return added

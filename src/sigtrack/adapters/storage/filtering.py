@@ -1,10 +1,12 @@
-"""Signals matching a SignalFilter, read as outcome columns for the statistics."""
+"""Signals matching a SignalFilter, read as outcome columns for the statistics; the listing
+queries."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -27,7 +29,7 @@ from sqlalchemy.sql.selectable import Select
 from sigtrack.adapters.storage.tables import signals
 from sigtrack.core.filters import SignalFilter
 from sigtrack.core.performance import NO_TIME, OPEN, RESULT_CODES, OutcomeColumns, SignalFrame
-from sigtrack.core.signals import ExitReason
+from sigtrack.core.signals import ExitReason, Status
 
 # targets reached, by how the plan ended ("TP2_BE" → 2)
 _TARGETS_HIT = {
@@ -179,3 +181,38 @@ def _floats(values: tuple[Any, ...]) -> np.ndarray[Any, np.dtype[np.float64]]:
 def _times(values: tuple[Any, ...]) -> np.ndarray[Any, np.dtype[np.int64]]:
     as_float = np.array(values, dtype=np.float64)  # None becomes NaN; ms are exact below 2^53
     return np.where(np.isnan(as_float), NO_TIME, as_float).astype(np.int64)
+
+
+def listing(
+    *,
+    status: Status | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int | None,
+    offset: int,
+    oldest_first: bool,
+) -> Select[Any]:
+    """Signals created in [since, until), newest first unless `oldest_first`, paged."""
+    order = (signals.c.created_at, signals.c.id)
+    query = select(signals).order_by(*(order if oldest_first else (c.desc() for c in order)))
+    if status is not None:
+        query = query.where(signals.c.status == status.value)
+    if since is not None:
+        query = query.where(signals.c.created_at >= since)
+    if until is not None:
+        query = query.where(signals.c.created_at < until)
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return query
+
+
+def closed_between(since: datetime, until: datetime, *, limit: int) -> Select[Any]:
+    """The latest `limit` signals closed in [since, until), newest first."""
+    return (
+        select(signals)
+        .where(signals.c.closed_at >= since, signals.c.closed_at < until)
+        .order_by(signals.c.closed_at.desc(), signals.c.id.desc())
+        .limit(limit)
+    )

@@ -1,4 +1,4 @@
-"""Signals to table rows and back."""
+"""Signals to table rows and back; a signal's events."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select
 
-from sigtrack.adapters.storage.tables import deliveries
+from sigtrack.adapters.storage.tables import deliveries, signal_events, signals
 from sigtrack.core.candles import Timeframe
+from sigtrack.core.errors import SignalNotFound
 from sigtrack.core.outcomes import Outcome
-from sigtrack.core.records import (
-    Closing,
-    SignalRecord,
-)
+from sigtrack.core.records import Closing, SignalEvent, SignalRecord
 from sigtrack.core.signals import (
+    EventKind,
     ExitReason,
     Result,
     Side,
@@ -106,3 +105,25 @@ def load_records(conn: Connection, rows: Sequence[RowMapping]) -> list[SignalRec
         for pk, user_id in conn.execute(query):
             receivers[pk].append(user_id)
     return [record_from_row(row, receivers[row["id"]]) for row in rows]
+
+
+def read_events(conn: Connection, signal_id: str) -> list[SignalEvent]:
+    """The signal's history, oldest first (SignalNotFound for an unknown id)."""
+    query = (
+        select(signal_events)
+        .join(signals, signals.c.id == signal_events.c.signal_pk)
+        .where(signals.c.signal_id == signal_id)
+        .order_by(signal_events.c.id)
+    )
+    rows = conn.execute(query).mappings().all()
+    if not rows:
+        known = select(signals.c.id).where(signals.c.signal_id == signal_id)
+        if conn.execute(known).first() is None:
+            raise SignalNotFound(signal_id)
+    return [
+        SignalEvent(
+            kind=EventKind(r["kind"]), at=r["at"], actor=r["actor"], note=r["note"],
+            data=r["data"],
+        )
+        for r in rows
+    ]  # fmt: skip

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -12,41 +10,32 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.sql.expression import Executable
 
 from sigtrack.adapters.storage import feedback, outbox, rollups
 from sigtrack.adapters.storage import jobs as ledger
 from sigtrack.adapters.storage import status as store_status  # `status` names a parameter
-from sigtrack.adapters.storage.adding import (
-    BATCH,
-    SignalAdder,
-    apply_closing,
-    closed_row,
-    record_refused,
-)
+from sigtrack.adapters.storage.activity_log import insert_activity, read_activity
+from sigtrack.adapters.storage.adding import BATCH, add_signals
 from sigtrack.adapters.storage.checkpoint import WalCheckpointer
 from sigtrack.adapters.storage.claims import claim_symbols
+from sigtrack.adapters.storage.closing import close_signal, record_lost_close
 from sigtrack.adapters.storage.count_cache import CountCache
 from sigtrack.adapters.storage.engine import IMMEDIATE
 from sigtrack.adapters.storage.filtering import (
+    closed_between,
+    listing,
     load_frame,
     load_outcomes,
     matching_signals,
 )
 from sigtrack.adapters.storage.grouping import TOTAL, window_counts
+from sigtrack.adapters.storage.journaled import apply_entry, mark_applied
 from sigtrack.adapters.storage.raw import RawSql
-from sigtrack.adapters.storage.rows import load_records, record_from_row
+from sigtrack.adapters.storage.rows import load_records, read_events
 from sigtrack.adapters.storage.settling import read_open, save_outcomes, save_settled
-from sigtrack.adapters.storage.tables import (
-    activity,
-    deliveries,
-    journal_applied,
-    signal_events,
-    signals,
-)
+from sigtrack.adapters.storage.tables import signals
 from sigtrack.core.bot_records import (
     Announcement,
     FeedbackAnswer,
@@ -67,18 +56,10 @@ from sigtrack.core.errors import (
 )
 from sigtrack.core.filters import SignalFilter
 from sigtrack.core.jobs import JobRun, RunState
-from sigtrack.core.journal import ALREADY_APPLIED, APPLIED, JournalEntry, OpKind
+from sigtrack.core.journal import JournalEntry
 from sigtrack.core.performance import OutcomeColumns, SignalFrame
-from sigtrack.core.records import (
-    Activity,
-    Closing,
-    SignalEvent,
-    SignalRecord,
-)
-from sigtrack.core.signals import (
-    EventKind,
-    Status,
-)
+from sigtrack.core.records import Activity, Closing, SignalEvent, SignalRecord
+from sigtrack.core.signals import Status
 from sigtrack.core.stats import ResultCounts
 from sigtrack.services.ports import (
     AddOutcome,
@@ -152,15 +133,9 @@ class SqlSignalStore:
         if not items:
             return []
 
-        return self._write(lambda conn: self._add(conn, items, now, on_conflict))
-
-    def _add(
-        self, conn: Connection, items: Sequence[NewSignal], now: datetime, on_conflict: str
-    ) -> list[AddOutcome]:
-        added = SignalAdder(conn, self._raw, now, on_conflict).run(items)
-        days = (rollups.day_of(item.signal.created_at) for item in items)
-        rollups.mark_days(conn, days, self._raw)
-        return added
+        return self._write(
+            lambda conn: add_signals(conn, self._raw, items, now=now, on_conflict=on_conflict)
+        )
 
     def get(self, signal_id: str) -> SignalRecord:
         with self._reading() as conn:
@@ -180,31 +155,16 @@ class SqlSignalStore:
         offset: int = 0,
         oldest_first: bool = False,
     ) -> Iterator[SignalRecord]:
-        order = (signals.c.created_at, signals.c.id)
-        query = select(signals).order_by(*(order if oldest_first else (c.desc() for c in order)))
-        if status is not None:
-            query = query.where(signals.c.status == status.value)
-        if since is not None:
-            query = query.where(signals.c.created_at >= since)
-        if until is not None:
-            query = query.where(signals.c.created_at < until)
-        if limit is not None:
-            query = query.limit(limit)
-        if offset:
-            query = query.offset(offset)
+        query = listing(status=status, since=since, until=until, limit=limit, offset=offset,
+                        oldest_first=oldest_first)  # fmt: skip
         with self._reading() as conn:
             result = conn.execution_options(yield_per=BATCH).execute(query).mappings()
             for batch in result.partitions():
                 yield from load_records(conn, batch)
 
     def recent_closes(self, *, since: datetime, until: datetime, limit: int) -> list[SignalRecord]:
-        query = (
-            select(signals)
-            .where(signals.c.closed_at >= since, signals.c.closed_at < until)
-            .order_by(signals.c.closed_at.desc(), signals.c.id.desc())
-            .limit(limit)
-        )
         with self._reading() as conn:
+            query = closed_between(since, until, limit=limit)
             return load_records(conn, list(conn.execute(query).mappings()))
 
     def list_matching(self, chosen: SignalFilter) -> Iterator[SignalRecord]:
@@ -224,15 +184,17 @@ class SqlSignalStore:
         override: bool,
         now: datetime,
     ) -> SignalRecord:
+        def close(conn: Connection) -> SignalRecord:
+            return close_signal(conn, self._raw, signal_id, closing, actor=actor, note=note,
+                                override=override, now=now)  # fmt: skip
+
         try:
-            return self._write(
-                lambda conn: self._close(conn, signal_id, closing, actor, note, override, now)
-            )
+            return self._write(close)
         except SignalAlreadyClosed:
-            self._write(lambda conn: self._refused(conn, signal_id, closing, actor, note, now))
+            self._write(lambda conn: self._lost_close(conn, signal_id, closing, actor, note, now))
             raise
 
-    def _refused(
+    def _lost_close(
         self,
         conn: Connection,
         signal_id: str,
@@ -241,34 +203,7 @@ class SqlSignalStore:
         note: str | None,
         now: datetime,
     ) -> None:
-        found = self._raw.execute(conn, "signal_by_id", _signal_by_id, {"signal_id": signal_id})
-        if found and found[0]["status"] == Status.CLOSED:
-            record_refused(conn, self._raw, found[0], closing, actor=actor, note=note, now=now)
-
-    def _close(
-        self,
-        conn: Connection,
-        signal_id: str,
-        closing: Closing,
-        actor: str,
-        note: str | None,
-        override: bool,
-        now: datetime,
-    ) -> SignalRecord:
-        if conn.dialect.name == "postgresql":  # two closes at once: the second waits, then
-            # reads the first's outcome (SQLite's writers take turns anyway)
-            conn.execute(select(signals.c.id).where(signals.c.signal_id == signal_id)
-                         .with_for_update())  # fmt: skip
-        found = self._raw.execute(conn, "signal_by_id", _signal_by_id, {"signal_id": signal_id})
-        if not found:
-            raise SignalNotFound(signal_id)
-        row = found[0]
-        if row["status"] == Status.CLOSED and not override:
-            raise SignalAlreadyClosed(signal_id, row["result"])
-        apply_closing(conn, self._raw, row, closing, actor=actor, note=note, now=now)
-        rollups.mark_days(conn, [rollups.day_of(row["created_at"])], self._raw)
-        receivers = self._raw.execute(conn, "receivers_of", _receivers_of, {"pk": row["id"]})
-        return record_from_row(closed_row(row, closing), [r["user_id"] for r in receivers])
+        record_lost_close(conn, self._raw, signal_id, closing, actor=actor, note=note, now=now)
 
     # --- the journal ----------------------------------------------------------------
 
@@ -279,7 +214,7 @@ class SqlSignalStore:
         it — marked too, so that a replay does not retry it forever."""
 
         def work(conn: Connection) -> list[str]:
-            return [self._apply(conn, entry, now) for entry in entries]
+            return [apply_entry(conn, self._raw, entry, now) for entry in entries]
 
         try:
             return self._write(work)
@@ -291,38 +226,12 @@ class SqlSignalStore:
             lost = exc.signal_id if isinstance(exc, SignalAlreadyClosed) else None
 
             def mark(conn: Connection) -> None:
-                self._mark(conn, entry.op_id, refused, now)
+                mark_applied(conn, entry.op_id, refused, now)
                 if lost is not None and entry.closing is not None:
-                    self._refused(conn, lost, entry.closing, entry.actor, entry.note, entry.at)
+                    self._lost_close(conn, lost, entry.closing, entry.actor, entry.note, entry.at)
 
             self._write(mark)
             return [refused]
-
-    def _apply(self, conn: Connection, entry: JournalEntry, now: datetime) -> str:
-        if not self._mark(conn, entry.op_id, APPLIED, now):
-            return ALREADY_APPLIED
-        at = entry.at
-        if entry.kind is OpKind.TRACK:
-            items = [NewSignal(signal=s, actor=entry.actor) for s in entry.signals]
-            self._add(conn, items, at, "raise")
-        elif entry.kind is OpKind.ACTIVITY:
-            self._raw.executemany(conn, "activity_insert", _activity_insert,
-                                  [_activity_row(a, None) for a in entry.activity])  # fmt: skip
-        else:
-            assert entry.signal_id is not None and entry.closing is not None
-            self._close(conn, entry.signal_id, entry.closing, entry.actor, entry.note,
-                        entry.override, at)  # fmt: skip
-        return APPLIED
-
-    def _mark(self, conn: Connection, op_id: str, outcome: str, now: datetime) -> bool:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(journal_applied)
-            .values(op_id=op_id, applied_at=now, outcome=outcome)
-            .on_conflict_do_nothing(index_elements=["op_id"])
-            .returning(journal_applied.c.op_id)
-        )
-        return conn.execute(statement).first() is not None
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless the database answers a trivial query."""
@@ -353,29 +262,8 @@ class SqlSignalStore:
         return self._write(lambda conn: save_settled(conn, settled))
 
     def events(self, signal_id: str) -> list[SignalEvent]:
-        query = (
-            select(signal_events)
-            .join(signals, signals.c.id == signal_events.c.signal_pk)
-            .where(signals.c.signal_id == signal_id)
-            .order_by(signal_events.c.id)
-        )
         with self._reading() as conn:
-            rows = conn.execute(query).mappings().all()
-            if (
-                not rows
-                and conn.execute(
-                    select(signals.c.id).where(signals.c.signal_id == signal_id)
-                ).first()
-                is None
-            ):
-                raise SignalNotFound(signal_id)
-        return [
-            SignalEvent(
-                kind=EventKind(r["kind"]), at=r["at"], actor=r["actor"], note=r["note"],
-                data=r["data"],
-            )
-            for r in rows
-        ]  # fmt: skip
+            return read_events(conn, signal_id)
 
     def result_counts(self, since: datetime, until: datetime) -> ResultCounts:
         """The cohort created in [since, until): whole UTC days from the rollups."""
@@ -436,15 +324,7 @@ class SqlSignalStore:
             return load_outcomes(conn, chosen)
 
     def strategies(self, until: datetime) -> list[tuple[str, datetime, int]]:
-        c = signals.c
-        query = (
-            select(c.strategy, func.max(c.created_at), func.count())
-            .where(c.created_at < until)
-            .group_by(c.strategy)
-            .order_by(func.max(c.created_at).desc())
-        )
-        with self._reading() as conn:
-            return [(name, _aware(last), n) for name, last, n in conn.execute(query)]
+        return self._strategies(signals.c.created_at < until)
 
     def load_frame(self, chosen: SignalFilter) -> SignalFrame:
         with self._reading() as conn:
@@ -453,39 +333,13 @@ class SqlSignalStore:
     def add_activity(self, items: Sequence[Activity], *, dedupe: bool = False) -> int:
         if not items:
             return 0
-        rows = [_activity_row(a, _activity_key(a) if dedupe else None) for a in items]
-
-        def work(conn: Connection) -> int:
-            # What was inserted comes from the statement itself: a count of the table would
-            # cost O(rows) per logged command and see other sessions' rows on PostgreSQL.
-            if not dedupe:
-                self._raw.executemany(conn, "activity_insert", _activity_insert, rows)
-                return len(rows)
-            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            statement = (
-                dialect.insert(activity)
-                .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                .returning(activity.c.id)
-            )
-            return len(conn.execute(statement, rows).all())
-
-        return self._write(work)
+        return self._write(lambda conn: insert_activity(conn, self._raw, items, dedupe=dedupe))
 
     def list_activity(
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> Iterator[Activity]:
-        query = select(activity).order_by(activity.c.at, activity.c.id)
-        if since is not None:
-            query = query.where(activity.c.at >= since)
-        if until is not None:
-            query = query.where(activity.c.at < until)
         with self._reading() as conn:
-            result = conn.execution_options(yield_per=BATCH).execute(query).mappings()
-            for row in result:
-                yield Activity(
-                    at=row["at"], user_id=row["user_id"], username=row["username"],
-                    command=row["command"], symbol=row["symbol"], timeframe=row["timeframe"],
-                )  # fmt: skip
+            yield from read_activity(conn, since=since, until=until, batch=BATCH)
 
     # --- the bot's features: announcements, feedback, status ------------------------
 
@@ -583,10 +437,14 @@ class SqlSignalStore:
     def strategies_between(
         self, since: datetime, until: datetime
     ) -> list[tuple[str, datetime, int]]:
+        return self._strategies(signals.c.created_at >= since, signals.c.created_at < until)
+
+    def _strategies(self, *window: ColumnElement[bool]) -> list[tuple[str, datetime, int]]:
+        """Each strategy with signals in the window: its name, newest signal, count."""
         c = signals.c
         query = (
             select(c.strategy, func.max(c.created_at), func.count())
-            .where(c.created_at >= since, c.created_at < until)
+            .where(*window)
             .group_by(c.strategy)
             .order_by(func.max(c.created_at).desc())
         )
@@ -599,32 +457,3 @@ def _aware(at: datetime) -> datetime:
     if isinstance(at, str):
         at = datetime.fromisoformat(at)
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
-def _signal_by_id() -> Executable:
-    return select(signals).where(signals.c.signal_id == bindparam("signal_id"))
-
-
-def _receivers_of() -> Executable:
-    return (
-        select(deliveries.c.user_id)
-        .where(deliveries.c.signal_pk == bindparam("pk"))
-        .order_by(deliveries.c.position)
-    )
-
-
-def _activity_insert() -> Executable:
-    return insert(activity)
-
-
-def _activity_row(a: Activity, key: str | None) -> dict[str, Any]:
-    return {"at": a.at, "user_id": a.user_id, "username": a.username, "command": a.command,
-            "symbol": a.symbol, "timeframe": a.timeframe, "dedupe_key": key}  # fmt: skip
-
-
-def _activity_key(a: Activity) -> str:
-    text = json.dumps(
-        [a.at.isoformat(), a.user_id, a.username, a.command, a.symbol, a.timeframe],
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
