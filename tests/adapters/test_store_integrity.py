@@ -30,6 +30,7 @@ from sigtrack.adapters.storage.engine import migrate as run_migrations
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.tables import activity, metadata
 from sigtrack.adapters.storage.types import UtcDateTime
+from sigtrack.core.errors import StorageError
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 
@@ -86,6 +87,19 @@ def test_concurrent_first_opens_migrate_once_and_all_succeed(db_url: str) -> Non
     engine = create_store_engine(db_url)
     assert current_revision(engine) == head_revision() == HEAD_REVISION
     assert run_migrations(engine) is False  # nothing left to apply
+    engine.dispose()
+
+
+def test_a_store_made_by_a_newer_sigtrack_is_refused_unchanged_naming_its_revision(
+    db_url: str,
+) -> None:
+    engine = create_store_engine(db_url)
+    run_migrations(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    with pytest.raises(StorageError, match=r"revision '0999', which this sigtrack does not kn"):
+        run_migrations(engine)
+    assert current_revision(engine) == "0999"
     engine.dispose()
 
 

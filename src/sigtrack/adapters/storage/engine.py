@@ -105,6 +105,11 @@ def head_revision() -> str | None:
     return head
 
 
+def _known_revisions() -> set[str]:
+    """The revisions of the migration scripts (`0001_….py` → "0001")."""
+    return {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py")}
+
+
 def _revision_of(conn: Connection) -> str | None:
     if not inspect(conn).has_table("alembic_version"):
         return None
@@ -131,8 +136,15 @@ def migrate(engine: Engine) -> bool:
         with engine.execution_options(**IMMEDIATE).begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
-            if _revision_of(conn) == HEAD_REVISION:
+            revision = _revision_of(conn)
+            if revision == HEAD_REVISION:
                 return False
+            if revision is not None and revision not in _known_revisions():
+                raise StorageError(
+                    f"the database's schema is at revision {revision!r}, which this sigtrack "
+                    f"does not know (it knows up to {HEAD_REVISION}): it was made by a newer "
+                    "sigtrack; upgrade sigtrack to open it (nothing was changed)"
+                )
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
         logger.info("database migrated to %s", HEAD_REVISION)
