@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from string import Formatter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,16 @@ import pytest
 from factories import summarize
 from sigtrack.core.errors import InvalidInput
 from sigtrack.core.render.winrate import render_winrate
-from sigtrack.core.texts import NO_VALUE, Lang, format_pct, parse_lang
+from sigtrack.core.texts import (
+    GENERAL_TEXTS,
+    NO_VALUE,
+    TEXTS,
+    Lang,
+    format_pct,
+    parse_lang,
+)
+from sigtrack.core.texts_bot import BOT_TEXTS
+from sigtrack.core.texts_dashboard import DASHBOARD_TEXTS
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)  # 17:00 WIB
@@ -163,3 +173,20 @@ def test_parse_lang_refuses_other_languages_naming_lang_and_value(raw: Any) -> N
     assert isinstance(caught.value, ValueError)
     assert caught.value.field == "lang"
     assert repr(raw) in str(caught.value)
+
+
+def test_every_text_has_both_languages_with_the_same_placeholders() -> None:
+    def fields(template: str) -> set[str]:
+        return {name for _, name, _, _ in Formatter().parse(template) if name is not None}
+
+    for key, versions in TEXTS.items():
+        assert set(versions) == set(Lang), key
+        assert all(versions.values()), key
+        assert fields(versions[Lang.ID]) == fields(versions[Lang.EN]), key
+
+
+def test_the_bot_and_dashboard_tables_hold_their_own_keys_and_none_is_defined_twice() -> None:
+    assert all(key.startswith("bot.") for key in BOT_TEXTS)
+    assert all(key.startswith("dashboard.") for key in DASHBOARD_TEXTS)
+    assert not any(key.startswith(("bot.", "dashboard.")) for key in GENERAL_TEXTS)
+    assert len(TEXTS) == len(GENERAL_TEXTS) + len(BOT_TEXTS) + len(DASHBOARD_TEXTS)
