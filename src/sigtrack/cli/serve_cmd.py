@@ -12,7 +12,7 @@ import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,6 +29,9 @@ from sigtrack.cli.bot_cmd import bot_token, build_bot, log_without_token
 from sigtrack.cli.settle_cmd import CandlesOption
 from sigtrack.cli.signals_cmd import whole_number
 from sigtrack.core.errors import InvalidInput, SigtrackError
+
+if TYPE_CHECKING:  # FastAPI is imported only when the server starts
+    from sigtrack.adapters.http import ApiAccess
 
 logger = logging.getLogger(__name__)
 
@@ -127,9 +130,13 @@ def run_server(
     out.print("serve: stopped", markup=False)
 
 
-def api_access(reads_open: bool) -> Any:
+def api_access(reads_open: bool) -> ApiAccess:
     """The tokens from the environment (never from a file or a default)."""
-    from sigtrack.adapters.http import READ_TOKEN_VARIABLE, TOKEN_VARIABLE, ApiAccess  # noqa: PLC0415
+    from sigtrack.adapters.http import (  # noqa: PLC0415
+        READ_TOKEN_VARIABLE,
+        TOKEN_VARIABLE,
+        ApiAccess,
+    )
 
     def token(name: str) -> str | None:
         return os.environ.get(name, "").strip() or None
