@@ -1,17 +1,17 @@
-"""Hostile input at every entry point: a seeded store, and a snapshot that proves a refused
-request left every table as it was."""
+"""Hostile input at every entry point: a seeded store on SQLite and on PostgreSQL, and a
+snapshot that proves a refused request left every table as it was."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection, Engine, create_engine, text
 
 from factories import bot_signal, settings_for
 from sigtrack.bootstrap import App, build_app
@@ -52,38 +52,56 @@ def seed(app: App, count: int = 3) -> list[str]:
     return ids[:-1]
 
 
-def snapshot(db_file: Path, *, skip: tuple[str, ...] = ()) -> dict[str, tuple[int, str]]:
-    """Every table of the SQLite store: its row count and a hash of its rows."""
-    with sqlite3.connect(db_file) as conn:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        shot = {}
-        for name in sorted(set(names) - set(skip)):
-            rows = sorted(repr(row) for row in conn.execute(f'SELECT * FROM "{name}"'))
+def _table_names(conn: Connection) -> list[str]:
+    """Every table of the store: SQLite's file, or the PostgreSQL schema on the search_path."""
+    if conn.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    else:
+        query = ("SELECT table_name FROM information_schema.tables "
+                 "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")  # fmt: skip
+    return [str(row[0]) for row in conn.execute(text(query))]
+
+
+def snapshot(store: Store, *, skip: tuple[str, ...] = ()) -> dict[str, tuple[int, str]]:
+    """Every table of the store: its row count and a hash of its rows (as the driver reads
+    them, sorted by their repr)."""
+    shot = {}
+    with store.reader.connect() as conn:
+        for name in sorted(set(_table_names(conn)) - set(skip)):
+            rows = sorted(repr(tuple(row)) for row in conn.execute(text(f'SELECT * FROM "{name}"')))
             shot[name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
-    conn.close()
     return shot
 
 
 class Store:
-    """A seeded SQLite store and its snapshot before the hostile case."""
+    """A seeded store (SQLite or PostgreSQL) and its snapshot before the hostile case."""
 
-    def __init__(self, db_file: Path) -> None:
-        self.db_file = db_file
-        self.url = f"sqlite:///{db_file}"
+    def __init__(self, url: str) -> None:
+        self.url = url
         self.app = build_app(settings_for(self.url))
+        self.reader: Engine = create_engine(url)  # the snapshots' own connection
         self.ids = seed(self.app)
-        self.before = snapshot(db_file)
+        self.before = snapshot(self)
 
     def assert_unchanged(self, *, skip: tuple[str, ...] = ()) -> None:
         before = {k: v for k, v in self.before.items() if k not in skip}
-        assert snapshot(self.db_file, skip=skip) == before
+        assert snapshot(self, skip=skip) == before
 
     def rows(self, table: str) -> int:
-        return snapshot(self.db_file)[table][0]
+        return snapshot(self)[table][0]
+
+    def dispose(self) -> None:
+        self.reader.dispose()
+        self.app.store.dispose()
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    seeded = Store(tmp_path / "hostile.db")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The seeded store, once on SQLite and once on PostgreSQL (a fresh schema per test)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'hostile.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    seeded = Store(url)
     yield seeded
-    seeded.app.store.dispose()
+    seeded.dispose()

@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 from bot_support import ADMIN, STRANGER, RunningBot, running_bot
 
-from conftest import HOSTILE_TEXTS, Store
+from conftest import HOSTILE_TEXTS, Store, snapshot
 from sigtrack.core.signals import Status
 from telegram_fake import FakeBotApi
 
@@ -125,7 +125,7 @@ async def test_sql_and_html_in_a_close_note_are_stored_verbatim_and_shown_escape
 
     assert reply.endswith("📝 " + html.escape(text, quote=False)), reply
     assert bot.app.tracking.events(signal_id)[-1].note == text
-    assert set(store.before) == set(__import__("conftest").snapshot(store.db_file))
+    assert set(store.before) == set(snapshot(store))
     assert store.rows("signals") == store.before["signals"][0]
 
 

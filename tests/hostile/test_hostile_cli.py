@@ -108,7 +108,7 @@ def test_sql_and_html_in_a_note_and_actor_are_kept_verbatim_and_no_table_is_lost
     assert run.code == 0, run.err
     shown = cli("show", store.ids[0], "--json").json()
     assert text in [event.get("note") for event in shown["events"]]
-    assert set(store.before) == set(snapshot(store.db_file))
+    assert set(store.before) == set(snapshot(store))
     assert len(cli.ids()) == len(store.ids) + 1
 
 

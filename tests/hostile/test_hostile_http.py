@@ -213,7 +213,7 @@ def test_sql_and_html_in_a_note_are_stored_verbatim_and_every_table_stays(
     shown = httpx.get(f"{base}/signals/{store.ids[0]}", timeout=30)
     assert text in shown.text or json.dumps(text)[1:-1] in shown.text
     assert store.app.tracking.events(store.ids[0])[-1].note == text
-    assert set(store.before) <= set(snapshot(store.db_file))
+    assert set(store.before) <= set(snapshot(store))
     assert store.rows("signals") == store.before["signals"][0]
 
 

@@ -191,7 +191,7 @@ def test_sql_and_html_in_a_note_or_actor_are_stored_verbatim_or_refused(
     else:
         event = tracker.events(signal_id)[-1]
         assert getattr(event, where) == text
-    assert set(snapshot(store.db_file)) == set(store.before)  # every table still there
+    assert set(snapshot(store)) == set(store.before)  # every table still there
     assert len(tracker.list()) >= len(store.ids) + 1
 
 
@@ -211,7 +211,7 @@ def test_sql_and_html_in_strategy_and_reasons_are_refused_or_kept_verbatim(
         assert tracker.get(signal_id).signal.strategy == text
     reasons = tracker.track(bot_signal(symbol="ADAUSDT", reasons=[text]), now=NOW)
     assert text in tracker.get(reasons).signal.reasons
-    assert set(snapshot(store.db_file)) == set(store.before)
+    assert set(snapshot(store)) == set(store.before)
     assert len(tracker.list()) >= len(store.ids) + 2
 
 
