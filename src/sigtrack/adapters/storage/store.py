@@ -73,7 +73,8 @@ from sigtrack.services.ports import (
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-_RETRIES = 8  # a concurrent writer took the id we chose: choose again
+_RETRIES = 8  # a concurrent writer took the id we chose (or won a deadlock): again
+_RACES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
 
 
 class SqlSignalStore:
@@ -120,6 +121,11 @@ class SqlSignalStore:
                     ) from exc
                 logger.debug("write raced another writer (%s); retrying", exc.orig)
             except OperationalError as exc:
+                if getattr(exc.orig, "sqlstate", None) in _RACES and attempt < _RETRIES - 1:
+                    # PostgreSQL chose this transaction to break a deadlock (or a
+                    # serialization failure): the store is up, so try again, never journal
+                    logger.debug("write lost a deadlock (%s); retrying", exc.orig)
+                    continue
                 raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
             except SQLAlchemyError as exc:
                 raise StorageError(f"database error: {exc}") from exc
