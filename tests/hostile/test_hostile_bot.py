@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from bot_support import ADMIN, STRANGER, RunningBot, running_bot
+from hostile_support import HOSTILE_TEXTS, Store, snapshot
 
-from conftest import HOSTILE_TEXTS, Store, snapshot
 from sigtrack.core.signals import Status
 from telegram_fake import FakeBotApi
 

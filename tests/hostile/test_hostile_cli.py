@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from e2e_support import Cli, one_error_line
+from hostile_support import HOSTILE_TEXTS, Store, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import HOSTILE_TEXTS, Store, snapshot
 from sigtrack.core.errors import MAX_REASON_SHOWN
 
 CLI = settings(max_examples=12, deadline=None,

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 from e2e_support import Cli, one_error_line
-
-from conftest import Store
+from hostile_support import Store
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
+from hostile_support import HOSTILE_TEXTS, Store, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -21,7 +22,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api_server import READ_TOKEN, WRITE_TOKEN, running_api
-from conftest import HOSTILE_TEXTS, Store, snapshot
 from factories import bot_signal
 
 AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hostile_support import HOSTILE_TEXTS, NOW, Store, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import HOSTILE_TEXTS, NOW, Store, snapshot
 from factories import bot_signal
 from sigtrack import compat
 from sigtrack.core.errors import MAX_REASON_SHOWN, InvalidBatch, InvalidInput, SigtrackError
