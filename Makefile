@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test check format lint types contracts bench bench-settle bench-settle-e2e bench-stats bench-activity bench-api reliability clean
+.PHONY: demo test check format lint types contracts bench bench-settle bench-settle-e2e bench-stats bench-activity bench-api bench-scale-out reliability clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sigtrack needs Python >= 3.11 (got %s)" % sys.version.split()[0]'
@@ -56,6 +56,9 @@ bench-settle-e2e: $(VENV)/.installed-dev
 
 bench-api: $(VENV)/.installed-dev
 	$(PY) bench/api.py
+
+bench-scale-out: $(VENV)/.installed-dev
+	$(PY) bench/scale_out.py
 
 reliability: $(VENV)/.installed-dev
 	$(PY) bench/reliability.py
