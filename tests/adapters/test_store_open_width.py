@@ -38,3 +38,17 @@ def test_the_signals_of_a_symbol_are_read_as_wide_as_their_own_targets(tracker: 
     row = both.signal_ids.index(one)
     assert both.targets[row, 0] == 3100.0 and all(math.isnan(x) for x in both.targets[row, 1:])
     assert store.open_signals(symbols={"XRPUSDT"}).targets.shape == (0, 1)
+
+
+def test_the_open_counts_by_symbol_come_from_the_index_without_the_signals(
+    tracker: Tracker,
+) -> None:
+    for symbol in ("BTCUSDT", "BTCUSDT", "ETHUSDT", "SOLUSDT"):
+        tracker.track(make_signal(symbol=symbol), now=NOW)
+    closed = tracker.track(make_signal(symbol="SOLUSDT"), now=NOW)
+    tracker.close(closed, result="win", pnl_pct=1.0, actor="admin", now=NOW)
+    store = store_of(tracker)
+
+    assert store.open_counts() == {"BTCUSDT": 2, "ETHUSDT": 1, "SOLUSDT": 1}
+    assert store.open_counts(symbols={"ETHUSDT", "XRPUSDT"}) == {"ETHUSDT": 1}
+    assert store.open_counts(symbols=set()) == {}

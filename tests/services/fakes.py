@@ -150,6 +150,16 @@ class FakeStore:
         )
         self.history[signal_id].extend(events)
 
+    def open_counts(self, *, symbols: Collection[str] | None = None) -> dict[str, int]:
+        if self.failing_reads:
+            self.failing_reads -= 1
+            raise StorageError("database unavailable: the fake is down")
+        counts: dict[str, int] = {}
+        for r in self.list_signals(status=Status.ACTIVE):
+            if symbols is None or r.signal.symbol in symbols:
+                counts[r.signal.symbol] = counts.get(r.signal.symbol, 0) + 1
+        return counts
+
     def open_signals(self, *, symbols: Collection[str] | None = None) -> OpenSignals:
         """Like the SQL store: one read of the open signals as columns, oldest first."""
         if self.failing_reads:

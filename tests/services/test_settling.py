@@ -19,7 +19,7 @@ from sigtrack.core.policy import ResolutionPolicy
 from sigtrack.core.records import Closing
 from sigtrack.core.resolution import settle_one
 from sigtrack.core.signals import EventKind, ExitReason, Result, Signal, Status
-from sigtrack.services.ports import NewSignal, OpenSignals
+from sigtrack.services.ports import NewSignal
 from sigtrack.services.settling import PassReport, Settled, SettlingService, run_monitor
 
 T0 = SIGNAL_TIME  # 2026-01-05 10:00 UTC; the factories' LONG: 50000, TP 51000 / 52000, SL 49000
@@ -129,15 +129,14 @@ def test_a_pass_settles_only_the_symbols_it_claimed_and_counts_the_others_elsewh
 class ClosedAfterTheFirstRead(FakeStore):
     """Another monitor closes every open signal just after a pass's first read of them."""
 
-    def open_signals(self, *, symbols: Collection[str] | None = None) -> OpenSignals:
-        found = super().open_signals(symbols=symbols)
-        if symbols is None:
-            for signal_id in found.signal_ids:
-                closing = Closing(result=Result.LOSS, exit_reason=ExitReason.MANUAL,
-                                  closed_at=minute(3))  # fmt: skip
-                self.close(signal_id, closing, actor="admin", note=None, override=False,
-                           now=minute(3))  # fmt: skip
-        return found
+    def open_counts(self, *, symbols: Collection[str] | None = None) -> dict[str, int]:
+        counts = super().open_counts(symbols=symbols)
+        for record in list(self.list_signals(status=Status.ACTIVE)):
+            closing = Closing(result=Result.LOSS, exit_reason=ExitReason.MANUAL,
+                              closed_at=minute(3))  # fmt: skip
+            self.close(record.signal_id, closing, actor="admin", note=None, override=False,
+                       now=minute(3))  # fmt: skip
+        return counts
 
 
 def test_a_claimed_symbol_whose_signals_another_monitor_closed_meanwhile_is_not_settled() -> None:
@@ -150,6 +149,18 @@ def test_a_claimed_symbol_whose_signals_another_monitor_closed_meanwhile_is_not_
 
     assert source.asked == []
     assert (report.checked, report.symbols, report.claimed_elsewhere) == (0, 0, 1)
+    assert store.get(btc).closing.exit_reason is ExitReason.MANUAL  # type: ignore[union-attr]
+
+
+def test_an_unshared_pass_skips_a_symbol_closed_between_its_count_and_its_read() -> None:
+    store = ClosedAfterTheFirstRead()
+    (btc,) = add(store, make_signal())
+    source = MemorySource({"BTCUSDT": TP1_THEN_BE})
+
+    report = SettlingService(store, source, POLICY).run_pass(now=minute(10))
+
+    assert source.asked == []
+    assert (report.checked, report.symbols, report.claimed_elsewhere) == (0, 0, 0)
     assert store.get(btc).closing.exit_reason is ExitReason.MANUAL  # type: ignore[union-attr]
 
 

@@ -268,6 +268,11 @@ class SignalStore(Protocol):
         """Every open signal (of `symbols`, if given), oldest first, in one read."""
         ...
 
+    def open_counts(self, *, symbols: Collection[str] | None = None) -> dict[str, int]:
+        """How many signals are open, by symbol (of `symbols`, if given): what a pass
+        claims, without reading the signals themselves."""
+        ...
+
     def claim_symbols(
         self, symbols: Collection[str], *, owner: str
     ) -> AbstractContextManager[SymbolClaims]:

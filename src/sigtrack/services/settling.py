@@ -108,26 +108,31 @@ class SettlingService:
         self, *, now: datetime, symbols: Collection[str] | None, progress: OnProgress | None
     ) -> PassReport:
         started = time.monotonic()
-        found = self._store.open_signals(symbols=None if symbols is None else set(symbols))
-        total, done, checked = len(found), 0, 0
+        chosen = None if symbols is None else set(symbols)
+        # what to claim, by symbol, from the index: a monitor sharing the store reads only
+        # the signals of the symbols it gets (every monitor reading all of them each pass
+        # cost as much as settling its share)
+        counts = self._store.open_counts(symbols=chosen)
+        names, total, done, checked = sorted(counts), sum(counts.values()), 0, 0
         tell = progress or (lambda done, total: None)
         tell(0, total)
-        names = sorted(set(found.symbols))  # (np.unique sorts 100,000 objects: ~40 ms)
-        number_of = {name: number for number, name in enumerate(names)}
-        groups = np.fromiter(map(number_of.__getitem__, found.symbols), np.int64, total)
+        unshared: _Grouped | None = None  # one read of them all, when no monitor shares
         parts: list[PassChanges] = []
         failures: list[tuple[str, str]] = []
         settled_here: list[str] = []
+        emptied = 0  # unshared: nothing open by the read (closed by hand meanwhile)
         with self._store.claim_symbols(names, owner=self._owner) as claims:
             for symbol in claims:
                 if claims.is_shared:  # as it is now that no other monitor can move it
                     group = self._store.open_signals(symbols={symbol})
-                    if not len(group):  # settled by another monitor since the read
+                    if not len(group):  # settled by another monitor since the count
                         continue
-                elif len(names) == 1:
-                    group = found
                 else:
-                    group = found.take(np.flatnonzero(groups == number_of[symbol]))
+                    unshared = unshared or _Grouped(self._store.open_signals(symbols=chosen))
+                    group = unshared.of(symbol)
+                    if not len(group):  # closed since the counts were read
+                        emptied += 1
+                        continue
                 settled_here.append(symbol)
                 checked += len(group)
                 try:
@@ -140,7 +145,7 @@ class SettlingService:
                 done = min(total, done + len(group))
                 tell(done, total)
         tell(total, total)
-        elsewhere = len(names) - len(settled_here)
+        elsewhere = len(names) - len(settled_here) - emptied  # by other monitors
         if claims.is_shared:
             logger.info(
                 "pass of %s: %d of %d symbols settled here, %d by other monitors: %s",
@@ -248,6 +253,26 @@ class SettlingService:
                 hook(change)
             except Exception:  # a failing announcement must not stop settling
                 logger.exception("settle hook %r failed for %s", hook, change.signal_id)
+
+
+class _Grouped:
+    """One read of the open signals, taken apart by symbol."""
+
+    def __init__(self, found: OpenSignals) -> None:
+        self._found = found
+        names = sorted(set(found.symbols))  # (np.unique sorts 100,000 objects: ~40 ms)
+        self._number = {name: number for number, name in enumerate(names)}
+        self._groups = np.fromiter(map(self._number.__getitem__, found.symbols), np.int64,
+                                   len(found))  # fmt: skip
+        self._whole = len(names) == 1
+
+    def of(self, symbol: str) -> OpenSignals:
+        number = self._number.get(symbol)
+        if number is None:
+            return self._found.take(np.zeros(0, dtype=np.int64))
+        if self._whole:
+            return self._found
+        return self._found.take(np.flatnonzero(self._groups == number))
 
 
 def run_monitor(

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rollups import day_of, mark_days
@@ -77,6 +77,18 @@ _OPEN_SQLITE = (
     "SELECT id, signal_id, symbol, side = 'LONG', timeframe, entry, sl, created_at, outcome, "
     "targets FROM signals WHERE status = 'ACTIVE'{where}"
 )
+
+
+def open_counts(conn: Connection, symbols: Collection[str] | None) -> dict[str, int]:
+    """Open signals by symbol, from the (status, symbol) index."""
+    query = (
+        select(signals.c.symbol, func.count())
+        .where(signals.c.status == Status.ACTIVE.value)
+        .group_by(signals.c.symbol)
+    )
+    if symbols is not None:
+        query = query.where(signals.c.symbol.in_(sorted(symbols)))
+    return {str(symbol): int(n) for symbol, n in conn.execute(query)}
 
 
 def read_open(conn: Connection, symbols: Collection[str] | None) -> OpenSignals:

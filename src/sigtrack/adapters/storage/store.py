@@ -34,7 +34,12 @@ from sigtrack.adapters.storage.grouping import TOTAL, window_counts
 from sigtrack.adapters.storage.journaled import apply_entry, mark_applied
 from sigtrack.adapters.storage.raw import RawSql
 from sigtrack.adapters.storage.rows import load_records, read_events
-from sigtrack.adapters.storage.settling import read_open, save_outcomes, save_settled
+from sigtrack.adapters.storage.settling import (
+    open_counts,
+    read_open,
+    save_outcomes,
+    save_settled,
+)
 from sigtrack.adapters.storage.tables import signals
 from sigtrack.core.bot_records import (
     Announcement,
@@ -252,6 +257,10 @@ class SqlSignalStore:
     def open_signals(self, *, symbols: Collection[str] | None = None) -> OpenSignals:
         with self._reading() as conn:
             return read_open(conn, symbols)
+
+    def open_counts(self, *, symbols: Collection[str] | None = None) -> dict[str, int]:
+        with self._reading() as conn:
+            return open_counts(conn, symbols)
 
     def claim_symbols(
         self, symbols: Collection[str], *, owner: str
