@@ -29,9 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,28 +36,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "reliability")]
 
 from reliability_support import Run, kill_rounds, postgres_stopped, race  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+
+from scratch_db import scratch_database  # noqa: E402  (bench/, beside this script)
 
 PG_ADMIN = os.environ.get(
     "SIGTRACK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 SCALE_OUT_TESTS = ["tests/e2e/test_monitors_share.py"]
 REPEATED_ID_TESTS = ["tests/reliability/test_repeated_ids.py"]
-
-
-@contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"sigtrack_reliability_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def store_runs(url: str, folder: Path, *, rounds: int, per_process: int, seed: int) -> list[Run]:
@@ -135,10 +118,10 @@ def main() -> int:
         folder = Path(scratch)
         runs += store_runs(f"sqlite:///{folder / 'sqlite' / 'kill.db'}", folder / "sqlite",
                            rounds=rounds, per_process=per_process, seed=args.seed)  # fmt: skip
-        with scratch_database(args.pg_url) as url:
+        with scratch_database(args.pg_url, prefix="sigtrack_reliability") as url:
             runs += store_runs(url, folder / "postgresql", rounds=rounds,
                                per_process=per_process, seed=args.seed)  # fmt: skip
-        with scratch_database(args.pg_url) as url:
+        with scratch_database(args.pg_url, prefix="sigtrack_reliability") as url:
             (folder / "journal").mkdir()
             runs.append(postgres_stopped(url, folder / "journal", before=journal[0],
                                          during=journal[1]))  # fmt: skip

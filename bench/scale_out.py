@@ -48,7 +48,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -60,6 +59,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import sigtrack
+from scratch_db import scratch_database
 from sigtrack import Tracker
 from sigtrack.config import load_settings
 
@@ -75,22 +75,6 @@ SPIN = "sum(range(8_000_000))"  # ~0.2 s of one core here
 
 
 # --- the store and the market ----------------------------------------------------------
-
-
-@contextmanager
-def scratch_database(admin_url: str, *, template: str | None = None) -> Iterator[str]:
-    """A new database (a copy of `template`, if given) on the server; dropped afterwards."""
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"sigtrack_scale_{uuid.uuid4().hex[:10]}"
-    copy = f' TEMPLATE "{template}"' if template else ""
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def database_of(url: str) -> str:
@@ -302,7 +286,9 @@ class Bench:
     def run(self, variant: Variant, k: int, *, profile: Path | None = None,
             sample: bool = False) -> tuple[Run, Counter[str]]:  # fmt: skip
         """K monitors over a fresh copy of the store; the run and (`sample`) the activity."""
-        with scratch_database(self.admin_url, template=self.template) as url:
+        with scratch_database(
+            self.admin_url, template=self.template, prefix="sigtrack_scale"
+        ) as url:
             command = monitor_command(variant, self.market.folder)
             commands = [command for _ in range(k)]
             if profile is not None:  # monitor 0 profiled (this tree's script)
@@ -330,7 +316,9 @@ class Bench:
 
     def idle_pass(self, variant: Variant) -> float:
         """One monitor pass over a copy with nothing open: a monitor's fixed cost."""
-        with scratch_database(self.admin_url, template=self.template) as url:
+        with scratch_database(
+            self.admin_url, template=self.template, prefix="sigtrack_scale"
+        ) as url:
             engine = create_engine(url)
             with engine.begin() as conn:
                 conn.execute(text("UPDATE signals SET status = 'CLOSED', result = 'CANCELLED'"))
@@ -592,7 +580,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }  # fmt: skip
     with (
         tempfile.TemporaryDirectory(prefix="sigtrack-scale-") as tmp,
-        scratch_database(args.pg_url) as template_url,
+        scratch_database(args.pg_url, prefix="sigtrack_scale") as template_url,
     ):
         work, began = Path(tmp), time.perf_counter()
         market = fill_store(template_url, work, signals=args.signals, symbols=args.symbols,
