@@ -25,7 +25,13 @@ from sigtrack.core.backups import (
     compare_tables,
     retain,
 )
-from sigtrack.core.errors import BackupError, BackupNotFound, InvalidInput, SigtrackError, StateConflict
+from sigtrack.core.errors import (
+    BackupError,
+    BackupNotFound,
+    InvalidInput,
+    SigtrackError,
+    StateConflict,
+)
 from sigtrack.services.ports import BackupTarget
 
 logger = logging.getLogger(__name__)
