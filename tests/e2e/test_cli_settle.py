@@ -44,8 +44,9 @@ BTC_ROWS = [(0, 50000, 50200, 49800, 50100), (1, 50100, 51200, 50050, 51000),
 # ETH SHORT: the stop (3060) at 10:01: LOSS SL, −(3060 − 3000) / 3000 = −2.00 %, R = −1.
 ETH_ROWS = [(0, 3000, 3010, 2990, 3005), (1, 3005, 3065, 3000, 3050)]
 RULE = "sl_first plan=0.5/0.5 be life=96tf fee=0bps x1"
-PASS_KEYS = {"checked", "symbols", "rule", "closed", "tp_hits", "wins", "losses", "expired",
-             "still_open", "elapsed_s", "changes", "failures", "symbols_settled_elsewhere"}  # fmt: skip
+PASS_KEYS = {"checked", "symbols", "symbols_settled_elsewhere", "rule", "closed", "tp_hits",
+             "wins", "losses", "expired", "still_open", "elapsed_s", "changes",
+             "failures"}  # fmt: skip
 CHANGE_KEYS = {"signal_id", "new_tp_hits", "status", "result", "exit_reason", "pnl_pct",
                "r_multiple", "closed_at", "ambiguous"}  # fmt: skip
 OUTCOME_KEYS = {"r_multiple", "ambiguous", "rule", "mfe_pct", "mae_pct", "horizon_mfe_pct",
