@@ -1,6 +1,7 @@
 """The read routes over the numbers: winrate, breakdowns, the dashboard's overview, the
 weekly report, comparisons and advice — each the service call and the renderer the CLI's
-`--json` uses, so a number here is the number there."""
+`--json` uses, so a number here is the number there. Each route answers the renderer's JSON
+as it is (a JSONResponse: no response model to validate it against again, on the hot path)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from sigtrack.core.render.breakdown import breakdown_json
 from sigtrack.core.render.comparison import comparison_json
 from sigtrack.core.render.overview import overview_json
 from sigtrack.core.render.report import REPORT_FORMATS
-from sigtrack.core.render.values import Json
 from sigtrack.core.render.weekly import render_weekly_text, weekly_json
 from sigtrack.core.render.weekly_html import render_weekly_html
 from sigtrack.core.render.winrate import winrate_json
@@ -39,11 +39,6 @@ LangQ = Annotated[str | None, Query(description="id or en (default: the setting)
 BY = "|".join(key.value for key in BreakdownKey)
 
 
-def answer(data: Json) -> JSONResponse:
-    """The renderer's JSON as it is: no response model to validate it against again."""
-    return JSONResponse(data)
-
-
 def _now(s: Services, as_of: str | None) -> datetime:
     return parse_datetime(as_of, "as_of", s.zone) if as_of else s.clock()
 
@@ -58,7 +53,7 @@ def _lang(s: Services, lang: str | None) -> Lang:
 
 @router.get("/stats/winrate", summary="The /winrate numbers of the last N days")
 def winrate(s: Services, days: Days = 7, as_of: AsOf = None) -> JSONResponse:
-    return answer(winrate_json(s.tracking.winrate(days, now=_now(s, as_of)), s.zone))
+    return JSONResponse(winrate_json(s.tracking.winrate(days, now=_now(s, as_of)), s.zone))
 
 
 @router.get("/stats/breakdown", summary="Winrate, interval, PnL and R per group")
@@ -74,7 +69,7 @@ def breakdown(
     start, end = s.analysis.window(now=_now(s, as_of), days=days, since=_time(s, since, "since"),
                                    until=_time(s, until, "until"))  # fmt: skip
     result = s.analysis.stats(by, since=start, until=end, min_n=min_n)
-    return answer(breakdown_json(result, start, end, s.zone))
+    return JSONResponse(breakdown_json(result, start, end, s.zone))
 
 
 @router.get("/stats/overview", summary="The dashboard's window: numbers, curve, breakdowns")
@@ -88,7 +83,7 @@ def overview(
 ) -> JSONResponse:
     view = s.analysis.overview(now=_now(s, as_of), days=days, since=_time(s, since, "since"),
                                until=_time(s, until, "until"), min_n=min_n)  # fmt: skip
-    return answer(overview_json(view, s.zone))
+    return JSONResponse(overview_json(view, s.zone))
 
 
 @router.get(
@@ -122,7 +117,7 @@ def compare(
     b: Annotated[str, Query(description="A filter, e.g. strategy=v2")],
 ) -> JSONResponse:
     side_a, side_b = s.analysis.chosen(a, option="a"), s.analysis.chosen(b, option="b")
-    return answer(comparison_json(s.analysis.compare(side_a, side_b), side_a, side_b))
+    return JSONResponse(comparison_json(s.analysis.compare(side_a, side_b), side_a, side_b))
 
 
 @router.get("/advice", summary="Recommendations with the numbers behind them")
@@ -132,4 +127,4 @@ def advice(
     min_n: MinN = ADVICE_MIN_N,
     lang: LangQ = None,
 ) -> JSONResponse:
-    return answer(advice_json(s.analysis.advise(filter, min_n=min_n), _lang(s, lang)))
+    return JSONResponse(advice_json(s.analysis.advise(filter, min_n=min_n), _lang(s, lang)))
