@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -25,6 +26,17 @@ UNKNOWN_SIGNAL = "Signal ini tidak dikenal."
 def forge(fake: FakeBotApi, user_id: int, message_id: int, data: str, chat_id: int) -> None:
     """A callback query with any `data` on a message the bot sent."""
     fake.press(user_id, message_id, data, chat_id=chat_id, forged=True)
+
+
+async def press_forged(bot: RunningBot, user_id: int, panel: dict[str, Any],
+                       forged: list[str]) -> list[str | None]:  # fmt: skip
+    """Each `forged` data pressed by `user_id` on the admin's `panel`, once all are handled:
+    the answers, in order."""
+    for data in forged:
+        forge(bot.fake, user_id, panel["message_id"], data, chat_id=ADMIN)
+    await bot.fake.wait_for_async(lambda: len(bot.fake.answers()) >= len(forged))
+    await bot.ask(ADMIN, "/help")  # a barrier: the updates before it were handled
+    return [a.get("text") for a in bot.fake.answers()]
 
 
 @pytest_asyncio.fixture
@@ -64,11 +76,7 @@ async def test_forged_callback_queries_from_a_stranger_change_and_show_nothing(
         "st:" + "a" * 60,
         "",
     ]
-    for data in forged:  # pressed on the admin's own panel, from the stranger's account
-        forge(bot.fake, STRANGER, panel["message_id"], data, chat_id=ADMIN)
-    await bot.fake.wait_for_async(lambda: len(bot.fake.answers()) >= len(forged))
-    await bot.ask(ADMIN, "/help")  # a barrier: the updates before it were handled
-    answers = [a.get("text") for a in bot.fake.answers()]
+    answers = await press_forged(bot, STRANGER, panel, forged)  # the stranger's account
     assert answers[: len(buttons)] == [REFUSED_BUTTON] * len(buttons)
     assert answers[len(buttons) :] == [  # every forged press answered: no button left spinning
         REFUSED_BUTTON, REFUSED_BUTTON, UNKNOWN_BUTTON, UNKNOWN_BUTTON,
@@ -88,12 +96,9 @@ async def test_an_admins_forged_or_stale_buttons_are_answered_and_change_nothing
     await bot.ask(ADMIN, "/admin")
     panel = bot.fake.sent(ADMIN)[-1]
     forged = ["st:p:zzz", "st:p:", "st:x", "'; DROP TABLE signals; --", "<b>x</b>", ""]
-    for data in forged:  # the admin's own client, sending data no button of this version has
-        forge(bot.fake, ADMIN, panel["message_id"], data, chat_id=ADMIN)
-    await bot.fake.wait_for_async(lambda: len(bot.fake.answers()) >= len(forged))
-    await bot.ask(ADMIN, "/help")  # a barrier: the updates before it were handled
+    answers = await press_forged(bot, ADMIN, panel, forged)  # data no button here carries
 
-    assert [a.get("text") for a in bot.fake.answers()] == [UNKNOWN_BUTTON] * len(forged)
+    assert answers == [UNKNOWN_BUTTON] * len(forged)
     assert bot.fake.edits() == []
     assert bot.fake.message(ADMIN, panel["message_id"])["text"] == panel["text"]
     store.assert_unchanged(skip=LOGGED)
