@@ -92,6 +92,9 @@ def test_backup_and_restore_of_s3_junk_exit_2_naming_the_target(
     assert backup.startswith(("error: --to: ", "error: backup_to: ")), backup
     restore = one_error_line(cli("restore", where, "--force", code=2).err)
     assert restore.startswith("error: FILE_OR_URL: "), restore
+    if where.startswith("s3://"):  # malformed: refused before any backup is looked for
+        verify = one_error_line(cli("backup", "--verify", where, code=2).err)
+        assert verify.startswith("error: FILE_OR_URL: "), verify
     store.assert_unchanged()
 
 

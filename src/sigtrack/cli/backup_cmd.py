@@ -64,7 +64,7 @@ def backup(
 def _verify(ctx: typer.Context, where: str | None, to: list[str], *, as_json: bool) -> None:
     st = state(ctx)
     if where is not None:
-        target, backup_id = backup_at(st.settings, where)
+        target, backup_id = _backup_at(st.settings, where)
     else:
         targets = _targets(st.settings, to)
         if not targets:
@@ -109,13 +109,9 @@ def restore(
 ) -> None:
     """Restore a backup into the --db store, checked file by file and table by table."""
     st = state(ctx)
+    target, backup_id = _backup_at(st.settings, where)
     try:
-        target, backup_id = backup_at(st.settings, where)
         report = st.app.backups.restore(target, backup_id, force=force)
-    except InvalidInput as exc:
-        if exc.field != "backup_to":
-            raise
-        raise InvalidInput("FILE_OR_URL", exc.reason) from None
     except BackupNotFound as exc:  # what the user named is no backup: bad input
         raise InvalidInput("FILE_OR_URL", str(exc)) from None
     if as_json:
@@ -128,6 +124,16 @@ def restore(
         f"{rows or 'no rows'}",
         markup=False,
     )
+
+
+def _backup_at(settings: Settings, where: str) -> tuple[BackupTarget, str | None]:
+    """The target and backup FILE_OR_URL names; a malformed one is named as typed."""
+    try:
+        return backup_at(settings, where)
+    except InvalidInput as exc:
+        if exc.field != "backup_to":
+            raise
+        raise InvalidInput("FILE_OR_URL", exc.reason) from None
 
 
 def _targets(settings: Settings, to: list[str]) -> list[BackupTarget]:
